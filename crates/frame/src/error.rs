@@ -36,11 +36,8 @@ pub enum Error {
     /// significant bit MUST be 0"). Close code 1002.
     LengthMsbSet,
     /// The payload length is not in its minimal encoding (§5.2: "the minimal number of
-    /// bytes MUST be used to encode the length"), e.g. 5 sent in the 16-bit form. Only
-    /// reported when [`ParseConfig::require_minimal_length`] is on (the default).
+    /// bytes MUST be used to encode the length"), e.g. 5 sent in the 16-bit form.
     /// Close code 1002.
-    ///
-    /// [`ParseConfig::require_minimal_length`]: crate::ParseConfig::require_minimal_length
     NonMinimalLength,
     /// The announced payload length exceeds the caller's maximum. Rejected from the header
     /// alone, before any payload byte is read or any memory is reserved. Close code 1009.

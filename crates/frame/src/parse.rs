@@ -5,7 +5,7 @@
 //! the exact number of bytes still missing from the header; every violation it can see in
 //! the bytes present is reported at once (fail fast), even before the header is complete:
 //! a reserved opcode or RSV bit in the first byte is an error with one byte received.
-#![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)]
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic))]
 
 use core::num::NonZeroUsize;
 
@@ -30,17 +30,14 @@ pub const DEFAULT_MAX_PAYLOAD_LEN: u64 = 16 << 20;
 pub struct ParseConfig {
     allowed_rsv: Rsv,
     max_payload_len: u64,
-    require_minimal_length: bool,
 }
 
 impl ParseConfig {
-    /// No RSV bit allowed, payloads up to [`DEFAULT_MAX_PAYLOAD_LEN`], minimal length
-    /// encoding required.
+    /// No RSV bit allowed, payloads up to [`DEFAULT_MAX_PAYLOAD_LEN`].
     pub const fn new() -> Self {
         Self {
             allowed_rsv: Rsv::NONE,
             max_payload_len: DEFAULT_MAX_PAYLOAD_LEN,
-            require_minimal_length: true,
         }
     }
 
@@ -59,15 +56,6 @@ impl ParseConfig {
         self
     }
 
-    /// Whether a length not in its minimal encoding is an error ([`Error::NonMinimalLength`],
-    /// §5.2 "the minimal number of bytes MUST be used"). On by default; turn it off only to
-    /// talk to a known-broken peer.
-    #[must_use]
-    pub const fn require_minimal_length(mut self, on: bool) -> Self {
-        self.require_minimal_length = on;
-        self
-    }
-
     /// The allowed RSV bits.
     pub const fn get_allowed_rsv(&self) -> Rsv {
         self.allowed_rsv
@@ -76,11 +64,6 @@ impl ParseConfig {
     /// The largest payload length accepted.
     pub const fn get_max_payload_len(&self) -> u64 {
         self.max_payload_len
-    }
-
-    /// Whether minimal length encoding is enforced.
-    pub const fn get_require_minimal_length(&self) -> bool {
-        self.require_minimal_length
     }
 }
 
@@ -119,7 +102,8 @@ impl<T> Status<T> {
 ///
 /// Checked here: reserved opcodes and RSV bits (§5.2), fragmented or oversized control
 /// frames (§5.5), the 64-bit length's most significant bit and the minimal length encoding
-/// (§5.2), and `config`'s payload limit. Not checked here, because they need connection
+/// (§5.2; always enforced, so [`FrameHeader::len`] is exactly the number of header bytes
+/// on the wire), and `config`'s payload limit. Not checked here, because they need connection
 /// state: the mask bit against the role (§5.1) and the order of data frames (§5.4).
 ///
 /// ```
@@ -229,21 +213,21 @@ fn header<'a>(input: &'a [u8], config: &ParseConfig) -> IResult<&'a [u8], FrameH
     let (input, payload_len) = match len7 {
         126 => {
             let (input, len) = be_u16(input)?;
-            if config.require_minimal_length && len < 126 {
+            if len < 126 {
                 return fail(Error::NonMinimalLength);
             }
             (input, u64::from(len))
         }
         127 => {
             // Fail fast on the most significant bit as soon as its byte is here.
-            if let Some(first) = input.first() {
-                if first & 0x80 != 0 {
-                    // §5.2: "the most significant bit MUST be 0".
-                    return fail(Error::LengthMsbSet);
-                }
+            if let Some(first) = input.first()
+                && first & 0x80 != 0
+            {
+                // §5.2: "the most significant bit MUST be 0".
+                return fail(Error::LengthMsbSet);
             }
             let (input, len) = be_u64(input)?;
-            if config.require_minimal_length && len <= 0xFFFF {
+            if len <= 0xFFFF {
                 return fail(Error::NonMinimalLength);
             }
             (input, len)
@@ -330,12 +314,6 @@ mod tests {
             parse(&[0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]),
             Err(Error::NonMinimalLength)
         );
-        let lenient = ParseConfig::new().require_minimal_length(false);
-        let h = parse_header(&[0x82, 0x7E, 0x00, 0x05], &lenient)
-            .unwrap()
-            .complete()
-            .unwrap();
-        assert_eq!((h.payload_len(), h.len()), (5, 4));
         let huge = [0x82, 0x7F, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
         assert_eq!(
             parse(&huge),
