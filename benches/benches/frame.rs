@@ -10,17 +10,15 @@ use sockeye_frame::{
     ControlFrame, FrameHeader, OpCode, ParseConfig, Rsv, Status, apply_mask, parse_header,
 };
 
-/// A header of each wire length: (name, payload length, mask).
+/// A header of each wire length the issue names: (name, payload length, mask).
+/// 2 B: 7-bit length; 4 B: 16-bit length; 8 B: masked 16-bit length; 10 B: 64-bit length;
+/// 14 B: masked 64-bit length.
 const SHAPES: [(&str, u64, Option<[u8; 4]>); 5] = [
-    ("2B (unmasked, len 20)", 20, None),
-    ("4B (unmasked, len 1000)", 1000, None),
-    (
-        "6B (masked, len 20) [8B slot: masked 16-bit len]",
-        20,
-        Some([1, 2, 3, 4]),
-    ),
-    ("10B (unmasked, len 1 MiB)", 1 << 20, None),
-    ("14B (masked, len 1 MiB)", 1 << 20, Some([1, 2, 3, 4])),
+    ("2B", 20, None),
+    ("4B", 1000, None),
+    ("8B", 1000, Some([1, 2, 3, 4])),
+    ("10B", 1 << 20, None),
+    ("14B", 1 << 20, Some([1, 2, 3, 4])),
 ];
 
 fn header_parse(c: &mut Criterion) {
