@@ -31,7 +31,9 @@ fn main() -> ExitCode {
         match parse_header(&input[at..], &config) {
             Ok(Status::Complete(h)) => {
                 let start = at + h.len();
-                let end = start.saturating_add(h.payload_len() as usize).min(input.len());
+                let end = start
+                    .saturating_add(h.payload_len() as usize)
+                    .min(input.len());
                 let mut payload = input[start..end].to_vec();
                 if let Some(key) = h.mask() {
                     apply_mask(&mut payload, key, 0);
@@ -47,7 +49,11 @@ fn main() -> ExitCode {
                 );
                 describe(h.opcode(), &payload);
                 if (end - start) as u64 != h.payload_len() {
-                    println!("  (payload truncated: {} of {} bytes)", end - start, h.payload_len());
+                    println!(
+                        "  (payload truncated: {} of {} bytes)",
+                        end - start,
+                        h.payload_len()
+                    );
                     break;
                 }
                 at = end;
@@ -57,7 +63,10 @@ fn main() -> ExitCode {
                 break;
             }
             Err(e) => {
-                println!("invalid frame: {e} (fail the connection with {})", e.close_code());
+                println!(
+                    "invalid frame: {e} (fail the connection with {})",
+                    e.close_code()
+                );
                 return ExitCode::FAILURE;
             }
         }
@@ -83,7 +92,9 @@ fn describe(opcode: OpCode, payload: &[u8]) {
 fn examples() -> Vec<u8> {
     let mut wire = Vec::new();
     wire.extend_from_slice(&[0x81, 0x05, b'H', b'e', b'l', b'l', b'o']);
-    wire.extend_from_slice(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+    wire.extend_from_slice(&[
+        0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+    ]);
     wire.extend_from_slice(&[0x01, 0x03, b'H', b'e', b'l', 0x80, 0x02, b'l', b'o']);
     wire.extend_from_slice(&[0x89, 0x05, b'H', b'e', b'l', b'l', b'o']);
     let header = FrameHeader::new(true, Rsv::NONE, OpCode::Binary, None, 256).expect("valid");
@@ -99,10 +110,17 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 fn hex(bytes: &[u8]) -> String {
     let shown: String = bytes.iter().take(40).map(|b| format!("{b:02x}")).collect();
-    if bytes.len() > 40 { format!("{shown}...") } else { shown }
+    if bytes.len() > 40 {
+        format!("{shown}...")
+    } else {
+        shown
+    }
 }

@@ -138,7 +138,9 @@ mod tests {
 
     #[test]
     fn wire_validity_follows_section_7_4() {
-        for code in 0u16..=u16::MAX {
+        // Every code natively; a stride under Miri, which interprets each step.
+        let step = if cfg!(miri) { 97 } else { 1 };
+        for code in (0u16..=u16::MAX).step_by(step) {
             let valid = CloseCode::new(code).is_valid_on_wire();
             let expected = matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999);
             assert_eq!(valid, expected, "code {code}");

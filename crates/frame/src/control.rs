@@ -1,5 +1,8 @@
 //! Whole control frames: ping, pong and close (RFC 6455 §5.5).
-#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
 
 use core::ops::Deref;
 

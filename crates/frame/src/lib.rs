@@ -95,7 +95,7 @@ mod mask;
 mod opcode;
 mod parse;
 mod rsv;
-#[cfg(all(feature = "std", target_arch = "x86_64", not(miri)))]
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod simd;
 
 pub use close::{CloseBody, CloseCode, parse_close_payload};

@@ -5,7 +5,10 @@
 //! the exact number of bytes still missing from the header; every violation it can see in
 //! the bytes present is reported at once (fail fast), even before the header is complete:
 //! a reserved opcode or RSV bit in the first byte is an error with one byte received.
-#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
 
 use core::num::NonZeroUsize;
 

@@ -4,9 +4,13 @@
 //! `avx2` target feature so that the compiler uses 32-byte vectors. Calling a function
 //! compiled for a target feature is `unsafe` because running it on a CPU without the
 //! feature is undefined behaviour; the call below happens only after
-//! `is_x86_feature_detected!("avx2")` said the CPU has it. Under Miri the dispatch is
-//! compiled out and the portable path runs; `cargo +nightly miri test -p sockeye-frame`
-//! covers the portable loop and every caller.
+//! `is_x86_feature_detected!("avx2")` said the CPU has it.
+//!
+//! Miri checks this call too: run with the feature enabled so that detection answers yes
+//! and the `unsafe` call is interpreted (Miri reports calling a function whose target
+//! features are unavailable as undefined behaviour):
+//! `RUSTFLAGS="-Ctarget-feature=+avx2" cargo +nightly miri test -p sockeye-frame --lib`.
+//! Without the flag Miri takes the portable path.
 #![allow(unsafe_code)]
 
 use std::sync::atomic::{AtomicU8, Ordering};
