@@ -1,0 +1,115 @@
+//! # sockeye-proto
+//!
+//! The RFC 6455 WebSocket connection as a state machine without I/O: no sockets, no clock,
+//! no random numbers. Bytes, time (`now: Instant`) and client masking keys
+//! ([`MaskSource`]) come in as arguments; events and frames come out. The mio server, the
+//! client, the conformance harness, the fuzzer and your own runtime all drive this same
+//! code. It sits on [`sockeye_frame`] (header parsing, masking, close codes).
+//!
+//! What it does, with the RFC section each rule comes from quoted where it is implemented:
+//!
+//! - roles (§5.1): a server fails on an unmasked frame, a client on a masked one (1002);
+//!   a client masks every frame with a fresh key (§5.3);
+//! - messages (§5.4): reassembly with control frames in between; a stray continuation or a
+//!   new message inside a fragmented one fails with 1002; or, in streaming mode
+//!   ([`Config::streaming`]), data as [`Event::Chunk`]s as it arrives;
+//! - UTF-8 (§8.1): checked incrementally with SIMD (`simdutf8`), failing with 1007 at the
+//!   first byte that cannot start or continue a character, even inside a frame still
+//!   arriving, and at a message's end inside a character; close reasons too;
+//! - ping/pong (§5.5.2, §5.5.3): automatic pongs with the ping's data, bounded
+//!   ([`Config::max_pending_pongs`], then only the most recent ping is answered);
+//! - close (§5.5.1, §7): the peer's close is answered with its code; nothing but the
+//!   handshake's completion is sent after a close; a close timeout; who closes TCP and
+//!   when ([`Connection::should_close_tcp`]); EOF before the handshake is 1006;
+//! - limits ([`Config`]; frame payload, message size, fragments per message): over a size
+//!   limit fails with 1009, decided from the announced length before the payload is read;
+//!   nothing is ever allocated from an announced length;
+//! - keepalive: an optional ping after an idle interval and a failure when nothing comes
+//!   back;
+//! - an [`Extension`] seam for permessage-deflate (RFC 7692).
+//!
+//! Peer input never makes it panic; `#![forbid(unsafe_code)]`.
+//!
+//! ## The driver loop
+//!
+//! One read buffer per event loop is enough: [`Connection::recv`] consumes every byte it is
+//! given (keeping a partial header inline and a partial message in its own buffer) unless
+//! it returns an event first. Events borrow the read buffer (a whole frame that arrived in
+//! one read: no copy) or the connection's assembly buffer.
+//!
+//! ```
+//! use std::time::Instant;
+//! use sockeye_proto::{CloseCode, Config, Connection, Event};
+//!
+//! // What a client sent: a masked text frame "Hello" (RFC 6455 §5.7), then a masked ping.
+//! let from_socket: &[u8] = &[
+//!     0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+//!     0x89, 0x80, 0x01, 0x02, 0x03, 0x04,
+//! ];
+//! let now = Instant::now();
+//! let mut conn = Connection::server(Config::default(), now);
+//! let mut read_buf = [0u8; 4096]; // shared by all connections of this event loop
+//! let mut out = Vec::new(); // bytes to write to this connection's socket
+//!
+//! // 1. read from the socket into the shared buffer (here: a copy).
+//! let n = from_socket.len();
+//! read_buf[..n].copy_from_slice(from_socket);
+//! // 2. recv until everything is consumed, handling events as they come.
+//! let mut at = 0;
+//! while at < n {
+//!     let r = match conn.recv(&mut read_buf[at..n], now) {
+//!         Ok(r) => r,
+//!         Err(_violation) => break, // close frame queued; flush, then close TCP
+//!     };
+//!     at += r.consumed;
+//!     match r.event {
+//!         Some(Event::Text(text)) => r.sender.send_text(text, &mut out)?, // echo, no copy
+//!         Some(Event::Binary(data)) => r.sender.send_binary(data, &mut out)?,
+//!         Some(Event::Close { code, reason }) => println!("peer closed: {code} {reason}"),
+//!         Some(_) => {} // pings are answered automatically
+//!         None => break,
+//!     }
+//! }
+//! // 3. frames the connection made itself (the pong), then write `out` to the socket.
+//! conn.poll_transmit(&mut out);
+//! assert_eq!(out, [0x81, 0x05, b'H', b'e', b'l', b'l', b'o', 0x8A, 0x00]);
+//! // 4. close TCP when told; keep a timer at `poll_timeout`.
+//! assert!(!conn.should_close_tcp());
+//! if let Some(deadline) = conn.poll_timeout() {
+//!     conn.handle_timeout(deadline)?; // when the timer fires
+//! }
+//! // Closing: we start the handshake; the peer's answer completes it.
+//! conn.close(CloseCode::GOING_AWAY, "bye", now, &mut out)?;
+//! # Ok::<(), sockeye_proto::Error>(())
+//! ```
+//!
+//! On EOF from the socket call [`Connection::recv_eof`]; on a write error just drop the
+//! connection.
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod close;
+mod config;
+mod connection;
+mod control_queue;
+mod error;
+mod events;
+mod extension;
+mod recv;
+mod send;
+mod timers;
+mod utf8;
+
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
+pub use config::Config;
+pub use connection::{Connection, Role, State};
+pub use error::{Error, TimeoutKind, Violation};
+pub use events::{Event, MessageKind, Recv};
+pub use extension::{Extension, ExtensionError};
+pub use send::{MaskSource, Sender};
+pub use sockeye_frame::{CloseCode, Rsv};

@@ -1,0 +1,498 @@
+//! The receiving half: bytes in, unmasked in place, at most one event out.
+//!
+//! Every byte given to [`recv`] is consumed unless an event is returned first: a partial
+//! header (at most 13 bytes) is kept in an inline array, a partial payload is unmasked and
+//! appended to the assembly buffer (or, in streaming mode, handed out as a chunk). So the
+//! driver needs no per-connection read buffer. A frame whose payload is entirely in the
+//! input and which is a whole message (or a control frame, or a streaming chunk) is
+//! delivered straight from the input: parse, unmask, validate, no copy.
+//!
+//! Nothing is allocated from an announced length: the assembly buffer grows only as
+//! payload bytes actually arrive, and limits are checked against the announced length
+//! before any payload is read.
+
+use std::time::Instant;
+
+use sockeye_frame::{
+    CloseCode, MAX_HEADER_LEN, OpCode, ParseConfig, Rsv, Status, apply_mask, parse_close_payload,
+    parse_header,
+};
+
+use crate::utf8::Utf8Validator;
+use crate::{Error, Event, MessageKind, Recv, Role, Sender, State, Violation};
+
+/// What is kept between `recv` calls.
+#[derive(Debug)]
+pub(crate) struct Receiver {
+    /// A header that has not fully arrived.
+    hdr: [u8; MAX_HEADER_LEN],
+    hdr_len: u8,
+    /// A frame's payload is being received.
+    in_frame: bool,
+    fin: bool,
+    opcode: OpCode,
+    key: Option<[u8; 4]>,
+    /// Payload bytes of the current frame still to come.
+    remaining: u64,
+    /// Payload bytes of the current frame received so far.
+    received: u64,
+    /// The data message in progress.
+    msg: Option<MessageKind>,
+    /// RSV bits of the message's first frame (extension-transformed when not empty).
+    msg_rsv: Rsv,
+    /// Streaming mode: the message's first chunk went out.
+    msg_chunked: bool,
+    /// Frames of the message so far.
+    fragments: u32,
+    /// Announced payload bytes of the message so far.
+    msg_len: u64,
+    utf8: Utf8Validator,
+    /// The message being assembled, followed by a control frame's partial payload.
+    buf: Vec<u8>,
+    /// What to release at the start of the next call (an event borrowed `buf`).
+    cleanup: Cleanup,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cleanup {
+    None,
+    /// The message in `buf` was delivered.
+    Message,
+    /// A control payload of this length (at most 125) at the end of `buf` was delivered.
+    Control(u8),
+}
+
+/// Where an event's bytes are.
+#[derive(Debug, Clone, Copy)]
+enum Loc {
+    Input(usize, usize),
+    Buf(usize, usize),
+}
+
+/// The event to build once the loop is left (built from positions, so that the input and
+/// the buffer are borrowed for the caller only at the very end).
+#[derive(Debug, Clone, Copy)]
+enum Pending {
+    Nothing,
+    Text(Loc),
+    Binary(Loc),
+    Ping(Loc),
+    Pong(Loc),
+    Close(CloseCode, Loc),
+    Chunk(MessageKind, Loc, bool, bool),
+}
+
+impl Default for Receiver {
+    fn default() -> Self {
+        Self {
+            hdr: [0; MAX_HEADER_LEN],
+            hdr_len: 0,
+            in_frame: false,
+            fin: false,
+            opcode: OpCode::Continuation,
+            key: None,
+            remaining: 0,
+            received: 0,
+            msg: None,
+            msg_rsv: Rsv::NONE,
+            msg_chunked: false,
+            fragments: 0,
+            msg_len: 0,
+            utf8: Utf8Validator::default(),
+            buf: Vec::new(),
+            cleanup: Cleanup::None,
+        }
+    }
+}
+
+impl Receiver {
+    /// Releases what the previous event borrowed; everything once the connection is closed.
+    fn cleanup(&mut self, closed: bool) {
+        if closed {
+            if !self.buf.is_empty() || self.buf.capacity() > 0 || self.msg.is_some() {
+                *self = Self::default();
+            }
+            return;
+        }
+        match core::mem::replace(&mut self.cleanup, Cleanup::None) {
+            Cleanup::None => {}
+            Cleanup::Message => self.buf = Vec::new(),
+            Cleanup::Control(len) => {
+                let keep = self.buf.len().saturating_sub(usize::from(len));
+                self.buf.truncate(keep);
+                if keep == 0 {
+                    self.buf = Vec::new();
+                }
+            }
+        }
+    }
+
+    /// Whether a partial frame or message is held.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.hdr_len == 0 && !self.in_frame && self.msg.is_none()
+    }
+
+    /// Bytes of heap memory held.
+    pub(crate) fn buffer_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Checks a new frame against connection state, then starts receiving its payload.
+    fn start_frame(&mut self, h: sockeye_frame::FrameHeader, tx: &mut Sender) -> Result<(), Error> {
+        // §5.1: "The server MUST close the connection upon receiving a frame that is not
+        // masked ... A client MUST close a connection if it detects a masked frame."
+        match (tx.role, h.is_masked()) {
+            (Role::Server, false) => {
+                return Err(tx.fail(Violation::UnmaskedFrame, CloseCode::PROTOCOL_ERROR));
+            }
+            (Role::Client, true) => {
+                return Err(tx.fail(Violation::MaskedFrame, CloseCode::PROTOCOL_ERROR));
+            }
+            _ => {}
+        }
+        let len = h.payload_len();
+        let config = &tx.config;
+        match h.opcode() {
+            op if op.is_control() => {
+                if !h.rsv().is_empty() {
+                    return Err(tx.fail(Violation::ReservedBitsOnFrame, CloseCode::PROTOCOL_ERROR));
+                }
+            }
+            OpCode::Continuation => {
+                // §5.4: a continuation belongs to a message started by a text or binary
+                // frame; "the fragments of one message MUST NOT be interleaved".
+                if self.msg.is_none() {
+                    return Err(
+                        tx.fail(Violation::UnexpectedContinuation, CloseCode::PROTOCOL_ERROR)
+                    );
+                }
+                if !h.rsv().is_empty() {
+                    return Err(tx.fail(Violation::ReservedBitsOnFrame, CloseCode::PROTOCOL_ERROR));
+                }
+                self.fragments = self.fragments.saturating_add(1);
+                if self.fragments > config.max_fragments {
+                    return Err(tx.fail(Violation::TooManyFragments, CloseCode::MESSAGE_TOO_BIG));
+                }
+                self.msg_len = self.msg_len.saturating_add(len);
+                if self.msg_len > config.max_message_size {
+                    return Err(tx.fail(Violation::MessageTooBig, CloseCode::MESSAGE_TOO_BIG));
+                }
+            }
+            op => {
+                // §5.4: a new message may not start inside a fragmented one.
+                if self.msg.is_some() {
+                    return Err(tx.fail(Violation::ExpectedContinuation, CloseCode::PROTOCOL_ERROR));
+                }
+                if len > config.max_message_size {
+                    return Err(tx.fail(Violation::MessageTooBig, CloseCode::MESSAGE_TOO_BIG));
+                }
+                self.msg = Some(if op == OpCode::Text {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                });
+                self.msg_rsv = h.rsv();
+                self.msg_chunked = false;
+                self.fragments = 1;
+                self.msg_len = len;
+                self.utf8.reset();
+            }
+        }
+        self.in_frame = true;
+        self.fin = h.fin();
+        self.opcode = h.opcode();
+        self.key = h.mask();
+        self.remaining = len;
+        self.received = 0;
+        Ok(())
+    }
+
+    /// The data message ended (delivered or handed to the caller).
+    fn end_message(&mut self) {
+        self.msg = None;
+        self.msg_rsv = Rsv::NONE;
+        self.fragments = 0;
+        self.msg_len = 0;
+    }
+}
+
+/// See [`Connection::recv`](crate::Connection::recv).
+pub(crate) fn recv<'a>(
+    rx: &'a mut Receiver,
+    tx: &'a mut Sender,
+    input: &'a mut [u8],
+    now: Instant,
+) -> Result<Recv<'a>, Error> {
+    let closed = tx.state == State::Closed;
+    rx.cleanup(closed);
+    if closed {
+        // §7.1.7: after failing, "the endpoint MUST NOT continue to attempt to process
+        // data (including a responding Close frame) from the remote endpoint"; after the
+        // closing handshake nothing more may arrive (§5.5.1). Discard.
+        return Ok(Recv {
+            consumed: input.len(),
+            event: None,
+            sender: tx,
+        });
+    }
+    if !input.is_empty() {
+        tx.activity = true;
+    }
+    let parse_config = ParseConfig::new()
+        .allowed_rsv(tx.extension.as_ref().map_or(Rsv::NONE, |e| e.rsv()))
+        .max_payload_len(tx.config.max_frame_payload);
+    let len = input.len();
+    let mut pos = 0;
+    let pending = loop {
+        if !rx.in_frame {
+            if pos == len {
+                break Pending::Nothing;
+            }
+            let header = if rx.hdr_len == 0 {
+                match parse_header(&input[pos..], &parse_config) {
+                    Ok(Status::Complete(h)) => {
+                        pos += h.len();
+                        h
+                    }
+                    Ok(Status::Incomplete(_)) => {
+                        // Fewer than 14 bytes: keep them inline.
+                        let rest = &input[pos..];
+                        rx.hdr[..rest.len()].copy_from_slice(rest);
+                        rx.hdr_len = rest.len() as u8;
+                        pos = len;
+                        continue;
+                    }
+                    Err(e) => return Err(tx.fail(Violation::Frame(e), e.close_code())),
+                }
+            } else {
+                let have = usize::from(rx.hdr_len);
+                let take = (MAX_HEADER_LEN - have).min(len - pos);
+                rx.hdr[have..have + take].copy_from_slice(&input[pos..pos + take]);
+                match parse_header(&rx.hdr[..have + take], &parse_config) {
+                    Ok(Status::Complete(h)) => {
+                        pos += h.len() - have;
+                        rx.hdr_len = 0;
+                        h
+                    }
+                    Ok(Status::Incomplete(_)) => {
+                        rx.hdr_len = (have + take) as u8;
+                        pos += take;
+                        continue;
+                    }
+                    Err(e) => return Err(tx.fail(Violation::Frame(e), e.close_code())),
+                }
+            };
+            rx.start_frame(header, tx)?;
+        }
+
+        // The payload, as much of it as is here.
+        let avail = (len - pos) as u64;
+        if rx.remaining > 0 && avail == 0 {
+            break Pending::Nothing;
+        }
+        let n = rx.remaining.min(avail) as usize;
+        let start = pos;
+        pos += n;
+        let chunk = &mut input[start..pos];
+        if let Some(key) = rx.key {
+            apply_mask(chunk, key, (rx.received & 3) as usize);
+        }
+        let whole = rx.received == 0 && n as u64 == rx.remaining;
+        rx.remaining -= n as u64;
+        rx.received += n as u64;
+        let done = rx.remaining == 0;
+
+        if rx.opcode.is_control() {
+            let loc = if whole {
+                Loc::Input(start, pos)
+            } else {
+                rx.buf.extend_from_slice(chunk);
+                if !done {
+                    continue;
+                }
+                // A control payload is at most 125 bytes (§5.5).
+                let plen = rx.received as usize;
+                rx.cleanup = Cleanup::Control(plen as u8);
+                Loc::Buf(rx.buf.len() - plen, rx.buf.len())
+            };
+            rx.in_frame = false;
+            let payload = match loc {
+                Loc::Input(a, b) => &input[a..b],
+                Loc::Buf(a, b) => &rx.buf[a..b],
+            };
+            let pending = control(tx, rx.opcode, payload, loc, now)?;
+            if matches!(pending, Pending::Close(..)) {
+                rx.cleanup = Cleanup::Message;
+            }
+            break pending;
+        }
+
+        let kind = rx.msg.unwrap_or(MessageKind::Binary);
+        let last = done && rx.fin;
+        if tx.config.streaming && rx.msg_rsv.is_empty() {
+            // Streaming: hand the bytes out as they come, straight from the input.
+            if kind == MessageKind::Text {
+                let checked = rx
+                    .utf8
+                    .feed(chunk)
+                    .and_then(|()| if last { rx.utf8.finish() } else { Ok(()) });
+                if checked.is_err() {
+                    return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
+                }
+            }
+            let first = !rx.msg_chunked;
+            if done {
+                rx.in_frame = false;
+            }
+            if last {
+                rx.end_message();
+            }
+            if n > 0 || first || last {
+                rx.msg_chunked = true;
+                break Pending::Chunk(kind, Loc::Input(start, pos), first, last);
+            }
+            continue;
+        }
+
+        if whole && last && rx.fragments == 1 {
+            // The fast path: a whole unfragmented message in the input. UTF-8 is checked
+            // once, when the event is built.
+            rx.in_frame = false;
+            let rsv = rx.msg_rsv;
+            rx.end_message();
+            if rsv.is_empty() {
+                break message(kind, Loc::Input(start, pos));
+            }
+            let decoded = decode(tx, kind, rsv, &input[start..pos])?;
+            rx.buf = decoded;
+            rx.cleanup = Cleanup::Message;
+            break message(kind, Loc::Buf(0, rx.buf.len()));
+        }
+
+        // Assembly: check text as it arrives (fail fast), keep the bytes.
+        if kind == MessageKind::Text && rx.msg_rsv.is_empty() && rx.utf8.feed(chunk).is_err() {
+            return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
+        }
+        rx.buf.extend_from_slice(chunk);
+        if !done {
+            continue;
+        }
+        rx.in_frame = false;
+        if !last {
+            continue;
+        }
+        let rsv = rx.msg_rsv;
+        rx.end_message();
+        rx.cleanup = Cleanup::Message;
+        if !rsv.is_empty() {
+            let decoded = decode(tx, kind, rsv, &rx.buf)?;
+            rx.buf = decoded;
+        } else if kind == MessageKind::Text && rx.utf8.finish().is_err() {
+            // §8.1: the message ended inside a character.
+            return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
+        }
+        break message(kind, Loc::Buf(0, rx.buf.len()));
+    };
+
+    let input: &'a [u8] = input;
+    let buf: &'a [u8] = &rx.buf;
+    let bytes = |loc: Loc| -> &'a [u8] {
+        match loc {
+            Loc::Input(a, b) => input.get(a..b).unwrap_or_default(),
+            Loc::Buf(a, b) => buf.get(a..b).unwrap_or_default(),
+        }
+    };
+    let event = match pending {
+        Pending::Nothing => None,
+        Pending::Text(loc) => match simdutf8::basic::from_utf8(bytes(loc)) {
+            Ok(text) => Some(Event::Text(text)),
+            // §8.1: "MUST _Fail the WebSocket Connection_".
+            Err(_) => return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD)),
+        },
+        Pending::Binary(loc) => Some(Event::Binary(bytes(loc))),
+        Pending::Ping(loc) => Some(Event::Ping(bytes(loc))),
+        Pending::Pong(loc) => Some(Event::Pong(bytes(loc))),
+        Pending::Close(code, loc) => Some(Event::Close {
+            code,
+            // Validated by `parse_close_payload` already.
+            reason: core::str::from_utf8(bytes(loc)).unwrap_or_default(),
+        }),
+        Pending::Chunk(kind, loc, first, last) => Some(Event::Chunk {
+            kind,
+            data: bytes(loc),
+            first,
+            last,
+        }),
+    };
+    Ok(Recv {
+        consumed: pos,
+        event,
+        sender: tx,
+    })
+}
+
+fn message(kind: MessageKind, loc: Loc) -> Pending {
+    match kind {
+        MessageKind::Text => Pending::Text(loc),
+        MessageKind::Binary => Pending::Binary(loc),
+    }
+}
+
+/// A whole control frame arrived (§5.5).
+fn control(
+    tx: &mut Sender,
+    opcode: OpCode,
+    payload: &[u8],
+    loc: Loc,
+    now: Instant,
+) -> Result<Pending, Error> {
+    match opcode {
+        OpCode::Ping => {
+            // §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
+            // response, unless it already received a Close frame." §5.5.3: "A Pong frame
+            // sent in response to a Ping frame must have identical 'Application data'".
+            if tx.state == State::Open && tx.config.auto_pong {
+                let mask = tx.mask_key();
+                if let Ok(pong) = sockeye_frame::ControlFrame::pong(payload, mask) {
+                    tx.queue.push_pong(&pong, tx.config.max_pending_pongs);
+                }
+            }
+            Ok(Pending::Ping(loc))
+        }
+        OpCode::Pong => Ok(Pending::Pong(loc)),
+        _ => {
+            // §5.5.1: an optional body of a 2-byte code and a UTF-8 reason.
+            let code = match parse_close_payload(payload) {
+                Ok(Some(body)) => body.code,
+                Ok(None) => CloseCode::NO_STATUS_RECEIVED,
+                Err(e) => return Err(tx.fail(Violation::Frame(e), e.close_code())),
+            };
+            tx.on_peer_close(code, now);
+            let reason = match loc {
+                Loc::Input(a, b) => Loc::Input((a + 2).min(b), b),
+                Loc::Buf(a, b) => Loc::Buf((a + 2).min(b), b),
+            };
+            Ok(Pending::Close(code, reason))
+        }
+    }
+}
+
+/// Runs the extension's decoder over a whole message.
+fn decode(tx: &mut Sender, kind: MessageKind, rsv: Rsv, input: &[u8]) -> Result<Vec<u8>, Error> {
+    let max = tx.config.max_message_size;
+    let mut out = Vec::new();
+    let result = match tx.extension.as_mut() {
+        Some(ext) => ext.decode(kind, rsv, input, &mut out, max),
+        // Unreachable: RSV bits are only allowed when an extension is present.
+        None => Err(crate::ExtensionError {
+            code: CloseCode::PROTOCOL_ERROR,
+        }),
+    };
+    if let Err(e) = result {
+        return Err(tx.fail(Violation::Extension, e.code));
+    }
+    if out.len() as u64 > max {
+        return Err(tx.fail(Violation::MessageTooBig, CloseCode::MESSAGE_TOO_BIG));
+    }
+    Ok(out)
+}
