@@ -80,12 +80,10 @@ fn build(plans: &[Plan], key: [u8; 4]) -> (Vec<u8>, Vec<Owned>, Vec<Vec<u8>>) {
                 Some(key),
                 &bytes[bounds[i]..bounds[i + 1]],
             ));
-            if i + 1 < frames {
-                if let Some(Some(ping)) = p.pings.get(i) {
-                    wire.extend(raw_frame(0x89, Some(key), ping));
-                    events.push(Owned::Ping(ping.clone()));
-                    pongs.push(ping.clone());
-                }
+            if let (true, Some(Some(ping))) = (i + 1 < frames, p.pings.get(i)) {
+                wire.extend(raw_frame(0x89, Some(key), ping));
+                events.push(Owned::Ping(ping.clone()));
+                pongs.push(ping.clone());
             }
         }
         events.push(match &p.msg {
