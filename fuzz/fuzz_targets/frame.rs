@@ -17,18 +17,19 @@ fuzz_target!(|data: &[u8]| {
         .max_payload_len(if knobs & 0x80 != 0 { 1 << 16 } else { u64::MAX });
     let result = parse_header(wire, &config);
 
-    // Every prefix agrees with the whole: Incomplete before the header ends, and an error
-    // found in a prefix is the error of the whole.
-    for cut in 0..wire.len().min(14) {
-        match (parse_header(&wire[..cut], &config), &result) {
+    // Every prefix agrees with the whole: Incomplete before the header ends, the same
+    // header once it is all there, and an error found in a prefix is the whole's error.
+    for cut in 0..=wire.len().min(14) {
+        let prefix = parse_header(&wire[..cut], &config);
+        match (&prefix, &result) {
+            (Ok(Status::Incomplete(_)), Ok(Status::Complete(h))) => assert!(cut < h.len()),
             (Ok(Status::Incomplete(_)), _) => {}
-            (Err(e), Err(whole)) => assert_eq!(e, *whole),
-            (prefix, whole) => {
-                if let Ok(Status::Complete(h)) = whole {
-                    assert!(cut < h.len(), "prefix {cut} gave {prefix:?}, whole {whole:?}");
-                }
-                panic!("prefix {cut} gave {prefix:?}, whole {whole:?}");
+            (Ok(Status::Complete(p)), Ok(Status::Complete(h))) => {
+                assert_eq!(p, h);
+                assert!(cut >= h.len());
             }
+            (Err(e), Err(whole)) => assert_eq!(e, whole),
+            _ => panic!("prefix {cut} gave {prefix:?}, whole {result:?}"),
         }
     }
 
