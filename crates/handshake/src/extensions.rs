@@ -229,8 +229,10 @@ impl Cursor<'_> {
             self.at += 1;
         }
         match self.s.get(start..self.at) {
-            // tchars are ASCII.
-            Some(t) if !t.is_empty() => Ok(t.iter().map(|&b| char::from(b)).collect()),
+            // tchars are ASCII, so always UTF-8.
+            Some(t) if !t.is_empty() => core::str::from_utf8(t)
+                .map(str::to_owned)
+                .map_err(|_| SyntaxError),
             _ => Err(SyntaxError),
         }
     }

@@ -177,10 +177,10 @@ impl Request {
             } else if name.eq_ignore_ascii_case(b"sec-websocket-protocol") {
                 // Repeats are one list (RFC 7230 §3.2.2).
                 for item in list_items(v) {
-                    if is_token(item) {
-                        protocols.push(item.iter().map(|&b| char::from(b)).collect());
-                    } else {
-                        seen.protocols_ok = false;
+                    // A token is ASCII, so always UTF-8.
+                    match core::str::from_utf8(item) {
+                        Ok(p) if is_token(item) => protocols.push(p.to_owned()),
+                        _ => seen.protocols_ok = false,
                     }
                 }
             } else if name.eq_ignore_ascii_case(b"sec-websocket-extensions") {
