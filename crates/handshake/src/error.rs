@@ -19,6 +19,13 @@ use crate::response::write_status_line;
 /// [`RequestError::status`] is the HTTP status; [`RequestError::write_response`] writes the
 /// whole response (status line, headers, a one-line `text/plain` body). The server then
 /// closes the connection (the response says `Connection: close`).
+///
+/// When a request breaks several rules, the first in this order is reported: the caps
+/// and HTTP syntax (as the bytes arrive), method, HTTP version, request-target, a body,
+/// a duplicate header, `Host`, `Upgrade`, `Connection`, `Sec-WebSocket-Version` (before
+/// the key, so a client of another version learns from the `426` what to speak),
+/// `Sec-WebSocket-Key`, `Sec-WebSocket-Protocol`, `Sec-WebSocket-Extensions`. The order
+/// never depends on the order of the headers or on how the bytes were split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RequestError {

@@ -124,10 +124,55 @@ impl Headers {
     }
 }
 
+/// Headers whose values `Debug` hides, so credentials do not end up in logs.
+const SECRET: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+];
+
 impl fmt::Debug for Headers {
+    /// Every field, with the values of `Authorization`, `Proxy-Authorization`, `Cookie`
+    /// and `Set-Cookie` redacted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
-            .entries(self.iter().map(|(n, v)| (n, String::from_utf8_lossy(v))))
+            .entries(self.iter().map(|(n, v)| {
+                let secret = SECRET.iter().any(|s| s.eq_ignore_ascii_case(n));
+                let v = if secret {
+                    "<redacted>".into()
+                } else {
+                    String::from_utf8_lossy(v)
+                };
+                (n, v)
+            }))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_credentials() {
+        let head: Box<[u8]> = b"Cookie: a=1\r\nX: y\r\n".as_slice().into();
+        let span = |s, e| Span { start: s, end: e };
+        let fields = vec![
+            Field {
+                name: span(0, 6),
+                value: span(8, 11),
+            },
+            Field {
+                name: span(13, 14),
+                value: span(16, 17),
+            },
+        ];
+        let headers = Headers::new(head, fields);
+        assert_eq!(headers.get_str("cookie"), Some("a=1"));
+        assert_eq!(
+            format!("{headers:?}"),
+            r#"{"Cookie": "<redacted>", "X": "y"}"#
+        );
     }
 }
