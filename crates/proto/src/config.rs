@@ -33,7 +33,8 @@ pub struct Config {
     /// before further pings are answered by replacing the most recent pending pong
     /// (§5.5.3: "an endpoint MAY elect to send a Pong frame for only the most recently
     /// processed Ping frame"). Bounds the control output a flood of pings can cause.
-    /// At least 1 and at most 256 are used. Default 8.
+    /// At least 1 and at most 256 are used. Default 32 (Autobahn's case 2.10 sends 10
+    /// pings at once and expects 10 pongs).
     pub max_pending_pongs: u16,
     /// Answer pings automatically (default `true`). When `false` the application answers
     /// [`Event::Ping`](crate::Event::Ping) with [`Sender::pong`](crate::Sender::pong).
@@ -66,8 +67,8 @@ impl Config {
     pub const DEFAULT_MAX_MESSAGE_SIZE: u64 = 16 << 20;
     /// 65,536.
     pub const DEFAULT_MAX_FRAGMENTS: u32 = 1 << 16;
-    /// 8.
-    pub const DEFAULT_MAX_PENDING_PONGS: u16 = 8;
+    /// 32.
+    pub const DEFAULT_MAX_PENDING_PONGS: u16 = 32;
     /// 5 seconds.
     pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
     /// 10 seconds.

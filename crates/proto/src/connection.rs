@@ -6,7 +6,7 @@ use sockeye_frame::{CloseCode, OpCode, Rsv};
 
 use crate::control_queue::ControlQueue;
 use crate::recv::{self, Receiver};
-use crate::send::write_frame;
+use crate::send::{Extras, write_frame};
 use crate::timers::Timer;
 use crate::{Config, Error, Extension, MaskSource, MessageKind, Recv, Sender};
 
@@ -61,10 +61,14 @@ impl Connection {
     /// A client-side connection: every frame it sends is masked with a fresh key from
     /// `masks` (§5.3). `now` starts the keepalive timer, if configured.
     pub fn client(config: Config, masks: Box<dyn MaskSource>, now: Instant) -> Self {
-        Self::new(Role::Client, config, Some(masks), now)
+        let extras = Extras {
+            masks: Some(masks),
+            extension: None,
+        };
+        Self::new(Role::Client, config, Some(Box::new(extras)), now)
     }
 
-    fn new(role: Role, config: Config, masks: Option<Box<dyn MaskSource>>, now: Instant) -> Self {
+    fn new(role: Role, config: Config, extras: Option<Box<Extras>>, now: Instant) -> Self {
         let mut tx = Sender {
             config,
             role,
@@ -76,8 +80,7 @@ impl Connection {
             deadline: None,
             fragmenting: None,
             queue: ControlQueue::default(),
-            masks,
-            extension: None,
+            extras,
         };
         tx.start_keepalive(now);
         Self {
@@ -90,7 +93,10 @@ impl Connection {
     /// the first `recv`.
     #[must_use]
     pub fn with_extension(mut self, extension: Box<dyn Extension>) -> Self {
-        self.tx.extension = Some(extension);
+        self.tx
+            .extras
+            .get_or_insert_with(Default::default)
+            .extension = Some(extension);
         self
     }
 

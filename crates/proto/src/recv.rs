@@ -239,7 +239,7 @@ pub(crate) fn recv<'a>(
         tx.activity = true;
     }
     let parse_config = ParseConfig::new()
-        .allowed_rsv(tx.extension.as_ref().map_or(Rsv::NONE, |e| e.rsv()))
+        .allowed_rsv(tx.extension().map_or(Rsv::NONE, |e| e.rsv()))
         .max_payload_len(tx.config.max_frame_payload);
     let len = input.len();
     let mut pos = 0;
@@ -481,7 +481,7 @@ fn control(
 fn decode(tx: &mut Sender, kind: MessageKind, rsv: Rsv, input: &[u8]) -> Result<Vec<u8>, Error> {
     let max = tx.config.max_message_size;
     let mut out = Vec::new();
-    let result = match tx.extension.as_mut() {
+    let result = match tx.extension_mut() {
         Some(ext) => ext.decode(kind, rsv, input, &mut out, max),
         // Unreachable: RSV bits are only allowed when an extension is present.
         None => Err(crate::ExtensionError {

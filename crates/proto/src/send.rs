@@ -48,6 +48,14 @@ pub struct Sender {
     /// `send_fragment` started a message of this kind and has not finished it.
     pub(crate) fragmenting: Option<MessageKind>,
     pub(crate) queue: ControlQueue,
+    /// The mask source (clients) and the extension, boxed together so that a plain
+    /// server connection pays one pointer for both.
+    pub(crate) extras: Option<Box<Extras>>,
+}
+
+/// The rarely present parts of a connection.
+#[derive(Default)]
+pub(crate) struct Extras {
     pub(crate) masks: Option<Box<dyn MaskSource>>,
     pub(crate) extension: Option<Box<dyn Extension>>,
 }
@@ -60,7 +68,7 @@ impl core::fmt::Debug for Sender {
             .field("failed", &self.failed)
             .field("deadline", &self.deadline)
             .field("fragmenting", &self.fragmenting)
-            .field("extension", &self.extension)
+            .field("extension", &self.extension())
             .finish_non_exhaustive()
     }
 }
@@ -159,6 +167,14 @@ impl Sender {
         &self.config
     }
 
+    pub(crate) fn extension(&self) -> Option<&dyn Extension> {
+        self.extras.as_ref()?.extension.as_deref()
+    }
+
+    pub(crate) fn extension_mut(&mut self) -> Option<&mut (dyn Extension + 'static)> {
+        self.extras.as_mut()?.extension.as_deref_mut()
+    }
+
     pub(crate) fn check_open(&self) -> Result<(), Error> {
         if self.state == State::Open {
             Ok(())
@@ -170,8 +186,8 @@ impl Sender {
     /// A fresh key for a client's next frame (§5.3), `None` for a server (§5.1: "A server
     /// MUST NOT mask any frames that it sends to the client").
     pub(crate) fn mask_key(&mut self) -> Option<[u8; 4]> {
-        match (self.role, &mut self.masks) {
-            (Role::Client, Some(m)) => Some(m.mask_key()),
+        match (self.role, self.extras.as_mut()) {
+            (Role::Client, Some(extras)) => extras.masks.as_mut().map(|m| m.mask_key()),
             _ => None,
         }
     }
@@ -186,7 +202,7 @@ impl Sender {
         if self.fragmenting.is_some() {
             return Err(Error::FragmentedMessageInProgress);
         }
-        if let Some(ext) = self.extension.as_mut() {
+        if let Some(ext) = self.extension_mut() {
             let mut encoded = Vec::new();
             let rsv = ext
                 .encode(kind, payload, &mut encoded)
