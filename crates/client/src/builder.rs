@@ -1,0 +1,286 @@
+//! Options of a client connection, and the steps both clients share.
+
+use core::time::Duration;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use sockeye_handshake::{Accepted, ClientHandshake, ClientRequest, Limits, Outcome, Status, WsUrl};
+use sockeye_proto::{Config, Connection};
+
+use crate::error::Rejected;
+use crate::random::{OsMasks, nonce};
+use crate::{Error, MioClient, WebSocket};
+
+/// Default [`ClientBuilder::connect_timeout`]: 10 s.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default [`ClientBuilder::handshake_timeout`]: 10 s.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default [`ClientBuilder::write_timeout`]: 30 s.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default [`ClientBuilder::max_write_buffer`]: 32 MiB.
+pub const DEFAULT_MAX_WRITE_BUFFER: usize = 32 << 20;
+/// Most bytes of a rejected response's body kept in [`Rejected::body`].
+const MAX_REJECTED_BODY: usize = 64 * 1024;
+
+/// Options for a client connection; [`connect`](Self::connect) opens a blocking
+/// [`WebSocket`], [`connect_mio`](Self::connect_mio) a non-blocking [`MioClient`].
+///
+/// Every option has a safe default (see the [crate documentation](crate#limits-and-timeouts)).
+/// Subprotocols and headers are checked when connecting:
+/// [`Error::InvalidOption`] for a subprotocol that is not a token or a header that could
+/// inject into the request.
+///
+/// ```
+/// use std::time::Duration;
+/// use sockeye_client::ClientBuilder;
+///
+/// let mut config = sockeye_proto::Config::default();
+/// config.max_message_size = 1 << 20;
+/// let builder = ClientBuilder::new()
+///     .protocol("chat")
+///     .protocol("superchat")
+///     .header("Authorization", "Bearer 123")
+///     .connect_timeout(Duration::from_secs(3))
+///     .read_timeout(Some(Duration::from_secs(60)))
+///     .config(config);
+/// // builder.connect("ws://127.0.0.1:9001/chat")?
+/// # let _ = builder;
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    pub(crate) protocols: Vec<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) origin: Option<String>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) handshake_timeout: Duration,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) write_timeout: Option<Duration>,
+    pub(crate) config: Config,
+    pub(crate) limits: Limits,
+    pub(crate) max_write_buffer: usize,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClientBuilder {
+    /// The defaults: no subprotocol, no extra header, the timeouts and limits listed in
+    /// the [crate documentation](crate#limits-and-timeouts).
+    pub fn new() -> Self {
+        Self {
+            protocols: Vec::new(),
+            headers: Vec::new(),
+            origin: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            read_timeout: None,
+            write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
+            config: Config::default(),
+            limits: Limits::new(),
+            max_write_buffer: DEFAULT_MAX_WRITE_BUFFER,
+        }
+    }
+
+    /// Offers a subprotocol (`Sec-WebSocket-Protocol`), in order of preference. The one
+    /// the server chose is [`WebSocket::protocol`] / [`MioClient::protocol`].
+    #[must_use]
+    pub fn protocol(mut self, protocol: impl Into<String>) -> Self {
+        self.protocols.push(protocol.into());
+        self
+    }
+
+    /// Adds a request header (`Cookie`, `Authorization`, `User-Agent`...).
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sends an `Origin` header, as a browser would.
+    #[must_use]
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// How long establishing the TCP connection may take (per address tried, for the
+    /// blocking client). Default 10 s. Name resolution is not covered (the system
+    /// resolver has its own timeouts).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long after TCP is connected the server's `101` response may take to arrive,
+    /// complete: an absolute deadline, not reset by each byte (a server trickling its
+    /// response cannot hold the client). Default 10 s.
+    #[must_use]
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Blocking client: how long [`WebSocket::recv`] waits for a message before returning
+    /// [`Timeout::Read`](crate::Timeout::Read) (the connection stays usable). Default
+    /// `None`: wait as long as the connection lives (use keepalive,
+    /// [`Config::keepalive_interval`], to detect a dead peer).
+    #[must_use]
+    pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Blocking client: how long one write to the socket may block (a server that does
+    /// not read). Default 30 s; `None` blocks indefinitely. A write timeout closes the
+    /// connection.
+    #[must_use]
+    pub fn write_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.write_timeout = timeout;
+        self
+    }
+
+    /// The WebSocket connection's limits and behaviour ([`sockeye_proto::Config`]:
+    /// message and frame size limits, fragment count, keepalive, close timeout...).
+    /// `streaming` is ignored by the blocking client, which always delivers whole
+    /// messages.
+    #[must_use]
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Shorthand: the largest message and frame accepted from the server (both
+    /// [`Config::max_message_size`] and [`Config::max_frame_payload`]). Default 16 MiB.
+    #[must_use]
+    pub fn max_message_size(mut self, max: u64) -> Self {
+        self.config.max_message_size = max;
+        self.config.max_frame_payload = max;
+        self
+    }
+
+    /// How long [`WebSocket::close`] waits for the server's close frame, and then again
+    /// for the server to close TCP ([`Config::close_timeout`]). Default 5 s.
+    #[must_use]
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.config.close_timeout = timeout;
+        self
+    }
+
+    /// Caps on the server's handshake response head (default [`Limits::new`]: 8 KiB,
+    /// 64 headers, 4 KiB lines).
+    #[must_use]
+    pub fn handshake_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Non-blocking client: the most bytes of output queued and not yet written before
+    /// sends are refused with [`Error::WriteBufferFull`]. Default 32 MiB. (The blocking
+    /// client writes each message before returning, so it only ever buffers one.)
+    #[must_use]
+    pub fn max_write_buffer(mut self, max: usize) -> Self {
+        self.max_write_buffer = max;
+        self
+    }
+
+    /// The WebSocket configuration these options will use.
+    pub fn get_config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Opens a blocking connection to a `ws://` URL: TCP connect, opening handshake.
+    ///
+    /// # Errors
+    /// [`Error::Url`], [`Error::TlsNotSupported`] for `wss://`, [`Error::InvalidOption`],
+    /// [`Error::Io`] (connection refused...), [`Error::Timeout`] (connect, handshake),
+    /// [`Error::Rejected`] for a non-`101` answer, [`Error::Handshake`] for an invalid one,
+    /// [`Error::HandshakeEof`].
+    pub fn connect(&self, url: &str) -> Result<WebSocket, Error> {
+        crate::blocking::connect_with(self, url)
+    }
+
+    /// Starts a non-blocking connection to a `ws://` URL: resolves the host (blocking,
+    /// through the system resolver), starts a non-blocking TCP connect to its first
+    /// address and queues the handshake request. Register the result with a
+    /// [`mio::Poll`] and drive it (see [`MioClient`]).
+    ///
+    /// # Errors
+    /// [`Error::Url`], [`Error::TlsNotSupported`], [`Error::InvalidOption`],
+    /// [`Error::NoAddress`], [`Error::Io`].
+    pub fn connect_mio(&self, url: &str) -> Result<MioClient, Error> {
+        let parsed = parse_url(url)?;
+        let addr = resolve(&parsed)?
+            .into_iter()
+            .next()
+            .ok_or(Error::NoAddress)?;
+        let stream = mio::net::TcpStream::connect(addr)?;
+        MioClient::with_parsed_url(stream, &parsed, self, Instant::now())
+    }
+}
+
+/// Parses the URL and refuses `wss://`.
+pub(crate) fn parse_url(url: &str) -> Result<WsUrl, Error> {
+    let url = WsUrl::parse(url)?;
+    if url.is_secure() {
+        return Err(Error::TlsNotSupported);
+    }
+    Ok(url)
+}
+
+/// The addresses of the URL's host.
+pub(crate) fn resolve(url: &WsUrl) -> Result<Vec<SocketAddr>, Error> {
+    let addrs: Vec<SocketAddr> = (url.host(), url.port()).to_socket_addrs()?.collect();
+    if addrs.is_empty() {
+        return Err(Error::NoAddress);
+    }
+    Ok(addrs)
+}
+
+/// Builds the request (fresh key from the OS) into `out`.
+pub(crate) fn write_request(
+    options: &ClientBuilder,
+    url: &WsUrl,
+    out: &mut Vec<u8>,
+) -> Result<ClientHandshake, Error> {
+    let mut request = ClientRequest::new(url, nonce()?).limits(options.limits);
+    if let Some(origin) = &options.origin {
+        request = request.origin(origin)?;
+    }
+    for protocol in &options.protocols {
+        request = request.protocol(protocol)?;
+    }
+    for (name, value) in &options.headers {
+        request = request.header(name, value)?;
+    }
+    Ok(request.write(out))
+}
+
+/// Checks the received bytes; `Some` once a valid `101` is complete.
+pub(crate) fn check_response(
+    handshake: &mut ClientHandshake,
+    buf: &[u8],
+) -> Result<Option<Accepted>, Error> {
+    match handshake.parse_response(buf)? {
+        Status::Incomplete => Ok(None),
+        Status::Complete(Outcome::Accepted(accepted)) => Ok(Some(accepted)),
+        Status::Complete(Outcome::Rejected(response)) => {
+            let body = buf.get(response.head_len()..).unwrap_or_default();
+            let body = body.get(..MAX_REJECTED_BODY).unwrap_or(body).to_vec();
+            Err(Error::Rejected(Box::new(Rejected { response, body })))
+        }
+    }
+}
+
+/// The WebSocket connection after a `101`, with masks from the OS; the flag reports a
+/// failure of the random source.
+pub(crate) fn open_connection(config: Config, now: Instant) -> (Connection, Arc<AtomicBool>) {
+    let masks = OsMasks::new();
+    let failed = masks.failure_flag();
+    (Connection::client(config, Box::new(masks), now), failed)
+}

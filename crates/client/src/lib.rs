@@ -1,0 +1,130 @@
+//! # sockeye-client
+//!
+//! A WebSocket (RFC 6455) client on [`sockeye_proto`] (the connection state machine) and
+//! [`sockeye_handshake`] (the opening handshake), in two forms:
+//!
+//! - [`WebSocket`], **blocking**, over [`std::net::TcpStream`]: [`connect`] or
+//!   [`ClientBuilder::connect`], then [`send_text`](WebSocket::send_text),
+//!   [`send_binary`](WebSocket::send_binary), [`ping`](WebSocket::ping),
+//!   [`recv`](WebSocket::recv) → [`Message`], [`close`](WebSocket::close);
+//! - [`MioClient`], **non-blocking**, for a [`mio`] event loop that drives many
+//!   connections with one `Poll` (a load generator, a gateway): the caller registers the
+//!   socket under its own token and calls [`on_readable`](MioClient::on_readable),
+//!   [`on_writable`](MioClient::on_writable) and
+//!   [`handle_timeout`](MioClient::handle_timeout).
+//!
+//! Both take the same [`ClientBuilder`] options: subprotocols, extra headers, `Origin`,
+//! timeouts, the connection's [`Config`](sockeye_proto::Config) limits. `TCP_NODELAY`
+//! is always on. Only `ws://` is supported: a `wss://` URL is
+//! [`Error::TlsNotSupported`] (Sockeye has no TLS yet).
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use sockeye_client::{ClientBuilder, Message};
+//! use sockeye_proto::CloseCode;
+//!
+//! let mut ws = ClientBuilder::new()
+//!     .protocol("chat")
+//!     .read_timeout(Some(Duration::from_secs(30)))
+//!     .connect("ws://127.0.0.1:9001/room/1")?;
+//! println!("subprotocol: {:?}", ws.protocol());
+//! ws.send_text("hello")?;
+//! ws.send_binary(&[1, 2, 3])?;
+//! loop {
+//!     match ws.recv()? {
+//!         Message::Text(text) => println!("text: {text}"),
+//!         Message::Binary(data) => println!("{} bytes", data.len()),
+//!         Message::Ping(_) | Message::Pong(_) => {}
+//!         Message::Close { code, reason } => {
+//!             println!("server closed: {code} {reason}");
+//!             break;
+//!         }
+//!     }
+//!     if ws.connection().state() == sockeye_proto::State::Open {
+//!         ws.close(CloseCode::NORMAL, "bye")?; // waits for the server's close and TCP close
+//!         break;
+//!     }
+//! }
+//! # Ok::<(), sockeye_client::Error>(())
+//! ```
+//!
+//! A refused upgrade surfaces the server's status and headers:
+//!
+//! ```no_run
+//! match sockeye_client::connect("ws://127.0.0.1:9001/private") {
+//!     Err(sockeye_client::Error::Rejected(r)) if r.status() == 401 => {
+//!         println!("challenge: {:?}", r.headers().get_str("www-authenticate"));
+//!     }
+//!     Err(sockeye_client::Error::Rejected(r)) => println!("{} → {:?}", r.status(), r.location()),
+//!     other => println!("{other:?}"),
+//! }
+//! ```
+//!
+//! ## What the client guarantees
+//!
+//! - **Masking keys** come from the operating system's random source ([`getrandom`]),
+//!   never from a seeded generator (§5.3, §10.3): [`OsMasks`] fetches 256 bytes at a time
+//!   (64 keys per system call). The `Sec-WebSocket-Key` is 16 fresh OS-random bytes per
+//!   connection. If the OS source ever fails, no frame is sent ([`Error::Random`]).
+//! - **Bytes after the `101`**: a server may send its first frames in the same TCP
+//!   segment as its handshake response; they are kept and processed as frames.
+//! - **Peer input never panics**, every buffer is bounded (below), `#![forbid(unsafe_code)]`.
+//! - A server that breaks the protocol gets the right close code (1002, 1007, 1009...,
+//!   from [`sockeye_proto`]) and the error says which ([`Error::close_code`]).
+//!
+//! ## Limits and timeouts
+//!
+//! | What | Default | Set with | Stops |
+//! |---|---|---|---|
+//! | TCP connect | 10 s | [`ClientBuilder::connect_timeout`] | a blackholed address hanging the client |
+//! | Opening handshake (absolute, from TCP connect to the complete `101`) | 10 s | [`ClientBuilder::handshake_timeout`] | a server that never answers, or trickles its answer |
+//! | Handshake response head | 8 KiB, 64 headers, 4 KiB lines | [`ClientBuilder::handshake_limits`] | an endless response head |
+//! | Rejected response body kept | 64 KiB (what arrived with the head) | — | — |
+//! | Message from the server | 16 MiB | [`ClientBuilder::max_message_size`], [`Config::max_message_size`](sockeye_proto::Config::max_message_size) | memory exhaustion (fails with 1009) |
+//! | Frame payload from the server | 16 MiB | [`Config::max_frame_payload`](sockeye_proto::Config::max_frame_payload) | the same, decided from the header |
+//! | Fragments per message | 65,536 | [`Config::max_fragments`](sockeye_proto::Config::max_fragments) | CPU exhaustion by tiny fragments (1009) |
+//! | Pending automatic pongs | 8 | [`Config::max_pending_pongs`](sockeye_proto::Config::max_pending_pongs) | a ping flood growing the output |
+//! | Read wait ([`WebSocket::recv`]) | none | [`ClientBuilder::read_timeout`] | — (not fatal: `recv` returns [`Timeout::Read`] and can be called again) |
+//! | One write (blocking) | 30 s | [`ClientBuilder::write_timeout`] | a server that stops reading blocking the client forever (fatal) |
+//! | Close handshake | 5 s for the server's close frame, then 5 s for its TCP close | [`ClientBuilder::close_timeout`] | a server that never answers the close |
+//! | Keepalive | off | [`Config::keepalive_interval`](sockeye_proto::Config::keepalive_interval), [`Config::keepalive_timeout`](sockeye_proto::Config::keepalive_timeout) (10 s) | a dead peer going unnoticed |
+//! | Queued output (non-blocking) | 32 MiB | [`ClientBuilder::max_write_buffer`] | unbounded growth when the server reads slowly ([`Error::WriteBufferFull`]) |
+//! | Read buffer | blocking: 64 KiB per connection; non-blocking: the caller's shared buffer | — | — |
+//!
+//! Name resolution uses the system resolver (`ToSocketAddrs`) and is not covered by the
+//! connect timeout. The blocking client tries each resolved address in turn; the
+//! non-blocking one connects to the first (use [`MioClient::new`] with your own
+//! connected socket to choose).
+//!
+//! ## What sending means
+//!
+//! The blocking client writes each frame before the send returns. The non-blocking client
+//! queues frames; they are written as the socket accepts them
+//! ([`MioClient::on_writable`]), and [`MioClient::interest`] includes writable only
+//! while something is queued.
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod blocking;
+mod builder;
+mod error;
+mod message;
+mod nonblocking;
+mod random;
+
+pub use blocking::{WebSocket, connect};
+pub use builder::{
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_WRITE_BUFFER,
+    DEFAULT_WRITE_TIMEOUT,
+};
+pub use error::{Error, Rejected, Timeout};
+pub use message::Message;
+pub use nonblocking::{ClientEvent, MioClient, Outbox};
+pub use random::{OsMasks, nonce};
+
+/// The crates this one builds on, for their types in this API (`CloseCode`, `Config`,
+/// `Response`, ...).
+pub use {mio, sockeye_handshake, sockeye_proto};
