@@ -1,0 +1,205 @@
+//! The cross-thread handle: send, close, broadcast, shut down.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sockeye_proto::{CloseCode, Connection};
+
+use crate::{ConnId, SendError};
+
+/// A command for one event loop.
+pub(crate) enum Command {
+    /// Append these (already framed) bytes to one connection's output.
+    Send { id: ConnId, frame: Vec<u8> },
+    /// Write one shared frame to many connections (`None`: every open connection).
+    Broadcast {
+        frame: Arc<[u8]>,
+        only: Option<Vec<ConnId>>,
+    },
+    /// Start the closing handshake of one connection.
+    Close {
+        id: ConnId,
+        code: CloseCode,
+        reason: String,
+    },
+    /// Stop accepting, close every connection with 1001, exit by the deadline.
+    Shutdown { deadline: Instant },
+}
+
+/// What each worker shares with handles.
+pub(crate) struct WorkerShared {
+    pub(crate) queue: Mutex<Vec<Command>>,
+    pub(crate) waker: mio::Waker,
+}
+
+/// What all workers and handles share.
+pub(crate) struct Shared {
+    pub(crate) workers: Vec<WorkerShared>,
+    pub(crate) shutting_down: AtomicBool,
+    pub(crate) connections: AtomicUsize,
+    pub(crate) max_queued: usize,
+}
+
+/// A cloneable, thread-safe handle to a running server: send to or close any connection,
+/// broadcast, shut down. Commands go to the owning event loop's queue and wake it; they
+/// are carried out on that loop's next turn, in the order given.
+#[derive(Clone)]
+pub struct ServerHandle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("threads", &self.shared.workers.len())
+            .field("connections", &self.connections())
+            .finish()
+    }
+}
+
+impl ServerHandle {
+    /// Open connections now (handshakes in progress included).
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::Relaxed)
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) was called.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shared.shutting_down.load(Ordering::Relaxed)
+    }
+
+    /// Sends a text message to one connection (dropped if it has closed meanwhile).
+    pub fn send_text(&self, id: ConnId, text: &str) -> Result<(), SendError> {
+        let mut frame = Vec::with_capacity(text.len() + 10);
+        Connection::encode_server_text(text, &mut frame);
+        self.push(id.worker(), Command::Send { id, frame })
+    }
+
+    /// Sends a binary message to one connection (dropped if it has closed meanwhile).
+    pub fn send_binary(&self, id: ConnId, data: &[u8]) -> Result<(), SendError> {
+        let mut frame = Vec::with_capacity(data.len() + 10);
+        Connection::encode_server_binary(data, &mut frame);
+        self.push(id.worker(), Command::Send { id, frame })
+    }
+
+    /// Starts the closing handshake of one connection.
+    pub fn close(&self, id: ConnId, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        self.push(
+            id.worker(),
+            Command::Close {
+                id,
+                code,
+                reason: reason.to_owned(),
+            },
+        )
+    }
+
+    /// Sends a text message to every open connection. The frame is encoded once and the
+    /// same bytes are shared by every connection (market data, chat fan-out).
+    pub fn broadcast_text(&self, text: &str) -> Result<(), SendError> {
+        let mut frame = Vec::with_capacity(text.len() + 10);
+        Connection::encode_server_text(text, &mut frame);
+        self.broadcast(frame.into(), None)
+    }
+
+    /// Sends a binary message to every open connection, encoded once.
+    pub fn broadcast_binary(&self, data: &[u8]) -> Result<(), SendError> {
+        let mut frame = Vec::with_capacity(data.len() + 10);
+        Connection::encode_server_binary(data, &mut frame);
+        self.broadcast(frame.into(), None)
+    }
+
+    /// Sends a text message to the given connections, encoded once.
+    pub fn broadcast_text_to(&self, ids: &[ConnId], text: &str) -> Result<(), SendError> {
+        let mut frame = Vec::with_capacity(text.len() + 10);
+        Connection::encode_server_text(text, &mut frame);
+        self.broadcast(frame.into(), Some(ids))
+    }
+
+    /// Sends a binary message to the given connections, encoded once.
+    pub fn broadcast_binary_to(&self, ids: &[ConnId], data: &[u8]) -> Result<(), SendError> {
+        let mut frame = Vec::with_capacity(data.len() + 10);
+        Connection::encode_server_binary(data, &mut frame);
+        self.broadcast(frame.into(), Some(ids))
+    }
+
+    /// Graceful shutdown: every thread stops accepting, sends close 1001 ("going away") to
+    /// each connection, and exits once all are closed or `grace` has passed.
+    pub fn shutdown(&self, grace: Duration) {
+        self.shared.shutting_down.store(true, Ordering::Relaxed);
+        let deadline = Instant::now() + grace;
+        for worker in 0..self.shared.workers.len() {
+            // A full queue still takes the shutdown: it is pushed past the limit.
+            let _ = self.push_unbounded(worker, Command::Shutdown { deadline });
+        }
+    }
+
+    fn broadcast(&self, frame: Arc<[u8]>, only: Option<&[ConnId]>) -> Result<(), SendError> {
+        let workers = self.shared.workers.len();
+        let mut result = Ok(());
+        for worker in 0..workers {
+            let only = match only {
+                None => None,
+                Some(ids) => {
+                    let mine: Vec<ConnId> = ids
+                        .iter()
+                        .copied()
+                        .filter(|id| id.worker() == worker)
+                        .collect();
+                    if mine.is_empty() {
+                        continue;
+                    }
+                    Some(mine)
+                }
+            };
+            if let Err(e) = self.push(
+                worker,
+                Command::Broadcast {
+                    frame: frame.clone(),
+                    only,
+                },
+            ) {
+                result = Err(e);
+            }
+        }
+        result
+    }
+
+    fn push(&self, worker: usize, command: Command) -> Result<(), SendError> {
+        if self.is_shutting_down() {
+            return Err(SendError::ShuttingDown);
+        }
+        let w = self
+            .shared
+            .workers
+            .get(worker)
+            .ok_or(SendError::UnknownConnection)?;
+        let was_empty = {
+            let mut queue = w.queue.lock().unwrap_or_else(|p| p.into_inner());
+            if queue.len() >= self.shared.max_queued {
+                return Err(SendError::QueueFull);
+            }
+            queue.push(command);
+            queue.len() == 1
+        };
+        // One wake per batch: the loop drains the whole queue when it wakes.
+        if was_empty {
+            w.waker.wake().map_err(|_| SendError::ShuttingDown)?;
+        }
+        Ok(())
+    }
+
+    fn push_unbounded(&self, worker: usize, command: Command) -> Result<(), SendError> {
+        let w = self
+            .shared
+            .workers
+            .get(worker)
+            .ok_or(SendError::UnknownConnection)?;
+        w.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(command);
+        w.waker.wake().map_err(|_| SendError::ShuttingDown)
+    }
+}

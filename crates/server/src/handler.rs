@@ -1,0 +1,194 @@
+//! What the application implements ([`Handler`]) and what it is handed ([`Context`]).
+
+use std::time::Instant;
+
+use sockeye_handshake::{Accept, Reject, Request, RequestError};
+use sockeye_proto::{CloseCode, Sender};
+
+use crate::{ConnId, OverflowPolicy, ServerConfig, ServerHandle};
+
+/// A whole data message received from a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message<'a> {
+    /// A text message (valid UTF-8).
+    Text(&'a str),
+    /// A binary message.
+    Binary(&'a [u8]),
+}
+
+/// How a connection ended, handed to [`Handler::on_close`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closed {
+    /// The close code: the peer's (1005 if its close frame had none), ours when we failed
+    /// the connection (1002, 1007, 1009, ...), or 1006 when TCP ended without a closing
+    /// handshake (peer vanished, timeout).
+    pub code: CloseCode,
+    /// The peer's close reason, if it sent one.
+    pub reason: String,
+    /// Whether close frames were exchanged (§7.1.4 "cleanly").
+    pub clean: bool,
+}
+
+/// Why the application turned a handshake down: a response of its own ([`Reject`]) or a
+/// handshake rule ([`RequestError`], e.g. from [`OriginAllowList::check`], which answers
+/// `403`). Both convert with `?`.
+///
+/// [`OriginAllowList::check`]: sockeye_handshake::OriginAllowList::check
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// Send this response.
+    Reject(Reject),
+    /// Send the response this error prescribes.
+    Request(RequestError),
+}
+
+impl From<Reject> for Refusal {
+    fn from(r: Reject) -> Self {
+        Self::Reject(r)
+    }
+}
+
+impl From<RequestError> for Refusal {
+    fn from(e: RequestError) -> Self {
+        Self::Request(e)
+    }
+}
+
+/// The application: called on the connection's event-loop thread.
+///
+/// One value serves every connection on every thread (it is shared behind an `Arc`);
+/// per-connection data lives in [`Handler::State`], made by [`Handler::on_open`]. Callbacks
+/// must not block: they run on the event loop. A callback that panics closes only its own
+/// connection (with 1011).
+pub trait Handler: Send + Sync + 'static {
+    /// Per-connection state.
+    type State: Send + 'static;
+
+    /// A valid opening handshake arrived: accept it (choosing a subprotocol, adding
+    /// headers) with the connection's initial state, or refuse it.
+    fn on_open(&self, request: &Request, id: ConnId) -> Result<(Self::State, Accept), Refusal>;
+
+    /// A whole message arrived. Reply through `cx` (no copy of the message is made).
+    fn on_message(&self, cx: &mut Context<'_>, state: &mut Self::State, message: Message<'_>);
+
+    /// A ping arrived (the pong is already queued unless auto-pong was turned off).
+    fn on_ping(&self, cx: &mut Context<'_>, state: &mut Self::State, payload: &[u8]) {
+        let _ = (cx, state, payload);
+    }
+
+    /// A pong arrived.
+    fn on_pong(&self, cx: &mut Context<'_>, state: &mut Self::State, payload: &[u8]) {
+        let _ = (cx, state, payload);
+    }
+
+    /// The connection ended; its state is handed back. Called once for every connection
+    /// `on_open` accepted.
+    fn on_close(&self, id: ConnId, state: Self::State, closed: Closed) {
+        let _ = (id, state, closed);
+    }
+}
+
+/// What a send did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[must_use]
+pub enum SendStatus {
+    /// Queued (and written at the end of this loop turn).
+    Queued,
+    /// Queued, but the connection's output is over
+    /// [`ServerConfig::write_high_water`]: the peer is not keeping up; the server has
+    /// stopped reading from it until it drains.
+    QueuedAboveHighWater,
+    /// Not queued: it would have passed [`ServerConfig::max_write_buffer`]. With
+    /// [`OverflowPolicy::Close`] the connection is being closed (1008).
+    Refused,
+    /// Not queued: the connection is closing or closed.
+    Closed,
+}
+
+/// The connection a callback is about, for replying and closing.
+pub struct Context<'a> {
+    pub(crate) id: ConnId,
+    pub(crate) sender: &'a mut Sender,
+    pub(crate) out: &'a mut Vec<u8>,
+    pub(crate) out_pos: usize,
+    pub(crate) config: &'a ServerConfig,
+    pub(crate) now: Instant,
+    pub(crate) handle: &'a ServerHandle,
+    pub(crate) overflowed: &'a mut bool,
+}
+
+impl std::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("id", &self.id)
+            .field("queued", &self.queued())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context<'_> {
+    /// This connection's id (to keep, and send to later through a [`ServerHandle`]).
+    pub fn id(&self) -> ConnId {
+        self.id
+    }
+
+    /// Bytes queued for this connection and not yet written.
+    pub fn queued(&self) -> usize {
+        self.out.len().saturating_sub(self.out_pos)
+    }
+
+    /// A handle to send to other connections, broadcast, or shut the server down.
+    pub fn handle(&self) -> &ServerHandle {
+        self.handle
+    }
+
+    /// Sends a text message to this connection.
+    pub fn send_text(&mut self, text: &str) -> SendStatus {
+        self.send_with(text.len(), |s, out| s.send_text(text, out))
+    }
+
+    /// Sends a binary message to this connection.
+    pub fn send_binary(&mut self, data: &[u8]) -> SendStatus {
+        self.send_with(data.len(), |s, out| s.send_binary(data, out))
+    }
+
+    /// Sends a ping (payload at most 125 bytes, else [`SendStatus::Refused`]).
+    pub fn ping(&mut self, payload: &[u8]) -> SendStatus {
+        if payload.len() > 125 {
+            return SendStatus::Refused;
+        }
+        self.send_with(payload.len(), |s, out| s.ping(payload, out))
+    }
+
+    /// Starts the closing handshake with `code` and `reason` (cut to 123 bytes). Returns
+    /// `false` if the connection was already closing or `code` may not be sent.
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> bool {
+        self.sender.close(code, reason, self.now, self.out).is_ok()
+    }
+
+    fn send_with(
+        &mut self,
+        len: usize,
+        write: impl FnOnce(&mut Sender, &mut Vec<u8>) -> Result<(), sockeye_proto::Error>,
+    ) -> SendStatus {
+        if !self.sender.can_send() {
+            return SendStatus::Closed;
+        }
+        // 14: the longest frame header.
+        if self.queued().saturating_add(len).saturating_add(14) > self.config.max_write_buffer {
+            if self.config.overflow == OverflowPolicy::Close {
+                *self.overflowed = true;
+            }
+            return SendStatus::Refused;
+        }
+        if write(self.sender, self.out).is_err() {
+            return SendStatus::Closed;
+        }
+        if self.queued() > self.config.write_high_water {
+            SendStatus::QueuedAboveHighWater
+        } else {
+            SendStatus::Queued
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! A minimal raw WebSocket client for the server's tests: handshake with
+//! sockeye-handshake, frames with sockeye-frame, blocking std sockets with timeouts. It
+//! lets tests send exactly the bytes they want (partial frames, violations).
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use sockeye_frame::{
+    CloseCode, ControlFrame, FrameHeader, OpCode, ParseConfig, Rsv, Status, apply_mask,
+    parse_close_payload, parse_header,
+};
+use sockeye_handshake::{ClientRequest, Outcome, Status as HsStatus, WsUrl};
+
+pub struct RawClient {
+    pub stream: TcpStream,
+    buf: Vec<u8>,
+    key_counter: u32,
+}
+
+/// A frame as the client received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub fin: bool,
+    pub opcode: OpCode,
+    pub payload: Vec<u8>,
+}
+
+impl Frame {
+    pub fn close_code(&self) -> Option<u16> {
+        match parse_close_payload(&self.payload) {
+            Ok(Some(body)) => Some(body.code.as_u16()),
+            _ => None,
+        }
+    }
+}
+
+impl RawClient {
+    /// Connects and completes the opening handshake.
+    pub fn connect(addr: SocketAddr, path: &str) -> Self {
+        let mut client = Self::connect_tcp(addr);
+        let url = WsUrl::parse(&format!("ws://{addr}{path}")).unwrap();
+        let mut out = Vec::new();
+        let mut handshake = ClientRequest::new(&url, *b"0123456789abcdef").write(&mut out);
+        client.stream.write_all(&out).unwrap();
+        loop {
+            match handshake.parse_response(&client.buf).unwrap() {
+                HsStatus::Complete(Outcome::Accepted(accepted)) => {
+                    client.buf.drain(..accepted.head_len());
+                    return client;
+                }
+                HsStatus::Complete(Outcome::Rejected(r)) => panic!("rejected: {}", r.status()),
+                HsStatus::Incomplete => client.fill(),
+            }
+        }
+    }
+
+    pub fn connect_tcp(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream.set_nodelay(true).unwrap();
+        Self {
+            stream,
+            buf: Vec::new(),
+            key_counter: 1,
+        }
+    }
+
+    /// Reads more bytes; panics on EOF.
+    fn fill(&mut self) {
+        assert!(self.try_fill(), "unexpected EOF");
+    }
+
+    /// Reads more bytes; false on EOF.
+    fn try_fill(&mut self) -> bool {
+        let mut chunk = [0u8; 65536];
+        match self.stream.read(&mut chunk) {
+            Ok(0) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                true
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => false,
+            Err(e) => panic!("read: {e}"),
+        }
+    }
+
+    /// Reads everything until EOF (for HTTP error responses).
+    pub fn read_to_end(&mut self) -> Vec<u8> {
+        while self.try_fill() {}
+        std::mem::take(&mut self.buf)
+    }
+
+    pub fn next_key(&mut self) -> [u8; 4] {
+        self.key_counter = self.key_counter.wrapping_mul(2_654_435_761).wrapping_add(1);
+        self.key_counter.to_be_bytes()
+    }
+
+    /// Encodes a masked frame.
+    pub fn frame(&mut self, fin: bool, opcode: OpCode, payload: &[u8]) -> Vec<u8> {
+        let key = self.next_key();
+        let h = FrameHeader::new(fin, Rsv::NONE, opcode, Some(key), payload.len() as u64).unwrap();
+        let mut out = h.encode().to_vec();
+        let at = out.len();
+        out.extend_from_slice(payload);
+        apply_mask(&mut out[at..], key, 0);
+        out
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).unwrap();
+    }
+
+    pub fn send(&mut self, opcode: OpCode, payload: &[u8]) {
+        let frame = self.frame(true, opcode, payload);
+        self.send_raw(&frame);
+    }
+
+    pub fn send_close(&mut self, code: u16, reason: &str) {
+        let key = self.next_key();
+        let frame = ControlFrame::close(CloseCode::new(code), reason, Some(key)).unwrap();
+        self.send_raw(&frame);
+    }
+
+    /// The next frame, or None on EOF.
+    pub fn recv(&mut self) -> Option<Frame> {
+        let config = ParseConfig::new().max_payload_len(1 << 26);
+        loop {
+            if let Ok(Status::Complete(h)) = parse_header(&self.buf, &config) {
+                let total = h.len() + h.payload_len() as usize;
+                if self.buf.len() >= total {
+                    assert!(h.mask().is_none(), "server frames are unmasked (§5.1)");
+                    let payload = self.buf[h.len()..total].to_vec();
+                    self.buf.drain(..total);
+                    return Some(Frame {
+                        fin: h.fin(),
+                        opcode: h.opcode(),
+                        payload,
+                    });
+                }
+            }
+            if !self.try_fill() {
+                return None;
+            }
+        }
+    }
+
+    /// Reads frames until a close frame; returns its code (None if EOF came first).
+    pub fn expect_close(&mut self) -> Option<u16> {
+        while let Some(frame) = self.recv() {
+            if frame.opcode == OpCode::Close {
+                return Some(frame.close_code().unwrap_or(1005));
+            }
+        }
+        None
+    }
+
+    /// Whether the server closes TCP (EOF) within the read timeout.
+    pub fn expect_eof(&mut self) -> bool {
+        loop {
+            self.buf.clear();
+            if !self.try_fill() {
+                return true;
+            }
+        }
+    }
+}
