@@ -1,0 +1,46 @@
+//! `sockeye echo`: the echo server.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use sockeye_server::{Echo, Server, ServerConfig};
+
+use crate::args::EchoArgs;
+
+/// How long Ctrl-C waits for connections to finish their closing handshake.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+pub(crate) fn run(args: EchoArgs) -> Result<(), String> {
+    let mut config = ServerConfig::default();
+    if let Some(threads) = args.threads {
+        config.threads = threads;
+    }
+    config.connection.max_message_size = args.max_message;
+    config.connection.max_frame_payload = args.max_message;
+    // Room for the echo of two maximal messages on top of the high-water mark.
+    let needed = usize::try_from(args.max_message.saturating_mul(2))
+        .unwrap_or(usize::MAX)
+        .saturating_add(config.write_high_water);
+    config.max_write_buffer = config.max_write_buffer.max(needed);
+    let threads = config.threads;
+
+    let server = Server::bind(args.listen, config, Echo).map_err(|e| e.to_string())?;
+    let (stop_tx, stop_rx) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })
+    .map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?;
+
+    println!(
+        "sockeye echo listening on ws://{} ({threads} thread{}, messages up to {} bytes)",
+        server.local_addr(),
+        if threads == 1 { "" } else { "s" },
+        args.max_message
+    );
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+
+    let _ = stop_rx.recv();
+    println!("shutting down: closing connections with 1001");
+    server.shutdown(SHUTDOWN_GRACE);
+    Ok(())
+}

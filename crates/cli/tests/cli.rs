@@ -1,0 +1,131 @@
+//! The `sockeye` binary as a user runs it: processes started here are stopped by PID.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sockeye_client::{Message, connect};
+use sockeye_server::{CloseCode, Echo, Server, ServerConfig};
+
+/// A child process that is killed (by PID) if the test ends early.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn sockeye() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sockeye"))
+}
+
+/// Waits for the child to exit, at most `limit`.
+fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let until = Instant::now() + limit;
+    while Instant::now() < until {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn echo_serves_then_stops_cleanly_on_sigint() {
+    let child = sockeye()
+        .args(["echo", "--listen", "127.0.0.1:0", "--threads", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut guard = Guard(child);
+    let mut stdout = BufReader::new(guard.0.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("ws://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+
+    let mut ws = connect(&format!("{url}/any")).unwrap();
+    ws.send_text("hello").unwrap();
+    assert_eq!(ws.recv().unwrap(), Message::Text("hello".into()));
+    let big = vec![7u8; 1 << 20];
+    ws.send_binary(&big).unwrap();
+    assert_eq!(ws.recv().unwrap(), Message::Binary(big));
+
+    // Ctrl-C: the server says 1001 to its connections and exits 0.
+    let status = Command::new("kill")
+        .args(["-INT", &guard.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    match ws.recv().unwrap() {
+        Message::Close { code, .. } => assert_eq!(code, CloseCode::GOING_AWAY),
+        other => panic!("expected close, got {other:?}"),
+    }
+    let status = wait_exit(&mut guard.0, Duration::from_secs(10)).expect("exits after SIGINT");
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn echo_reports_an_address_in_use_and_exits_non_zero() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = sockeye()
+        .args(["echo", "--listen", &addr])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot listen on") && stderr.contains(&addr),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_arguments_exit_non_zero_with_usage() {
+    let output = sockeye()
+        .args(["echo", "--threads", "zero"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let output = sockeye().output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("USAGE"));
+    let output = sockeye().arg("--help").output().unwrap();
+    assert!(output.status.success());
+}
+
+#[test]
+fn connect_turns_stdin_lines_into_messages_and_prints_replies() {
+    let mut config = ServerConfig::default();
+    config.threads = 1;
+    let server = Server::bind("127.0.0.1:0".parse().unwrap(), config, Echo).unwrap();
+    let url = format!("ws://{}/", server.local_addr());
+    let child = sockeye()
+        .args(["connect", &url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut guard = Guard(child);
+    let mut stdin = guard.0.stdin.take().unwrap();
+    stdin.write_all("hello\nwörld\n".as_bytes()).unwrap();
+    let mut stdout = BufReader::new(guard.0.stdout.take().unwrap());
+    let mut first = String::new();
+    let mut second = String::new();
+    stdout.read_line(&mut first).unwrap();
+    stdout.read_line(&mut second).unwrap();
+    assert_eq!((first.as_str(), second.as_str()), ("hello\n", "wörld\n"));
+    drop(stdin); // end of input: closes with 1000
+    let status = wait_exit(&mut guard.0, Duration::from_secs(10)).expect("exits at end of input");
+    assert!(status.success(), "{status:?}");
+    server.shutdown(Duration::from_secs(1));
+}
