@@ -18,31 +18,84 @@
 //! is always on. Only `ws://` is supported: a `wss://` URL is
 //! [`Error::TlsNotSupported`] (Sockeye has no TLS yet).
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
 //! use sockeye_client::{ClientBuilder, Message};
 //! use sockeye_proto::CloseCode;
+//! # /// A one-connection echo server on sockeye-handshake and sockeye-proto.
+//! # fn echo_server() -> String {
+//! #     use std::io::{Read, Write};
+//! #     use sockeye_handshake::{Accept, RequestParser, Status};
+//! #     use sockeye_proto::{Connection, Event};
+//! #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+//! #     let url = format!("ws://{}/room/1", listener.local_addr().unwrap());
+//! #     std::thread::spawn(move || {
+//! #         let (mut tcp, _) = listener.accept().unwrap();
+//! #         let (mut buf, mut end) = (vec![0u8; 1 << 16], 0);
+//! #         let request = loop {
+//! #             end += tcp.read(&mut buf[end..]).unwrap();
+//! #             if let Status::Complete(r) = RequestParser::default().parse(&buf[..end]).unwrap() {
+//! #                 break r;
+//! #             }
+//! #         };
+//! #         let mut out = Vec::new();
+//! #         request.accept_with(&Accept::new().protocol("chat").unwrap(), &mut out).unwrap();
+//! #         let mut conn = Connection::server(Default::default(), std::time::Instant::now());
+//! #         let mut at = request.head_len();
+//! #         loop {
+//! #             while at < end {
+//! #                 let Ok(r) = conn.recv(&mut buf[at..end], std::time::Instant::now()) else { return };
+//! #                 at += r.consumed;
+//! #                 match r.event {
+//! #                     Some(Event::Text(t)) => r.sender.send_text(t, &mut out).unwrap(),
+//! #                     Some(Event::Binary(b)) => r.sender.send_binary(b, &mut out).unwrap(),
+//! #                     Some(_) => {}
+//! #                     None => break,
+//! #                 }
+//! #             }
+//! #             conn.poll_transmit(&mut out);
+//! #             tcp.write_all(&out).unwrap();
+//! #             out.clear();
+//! #             if conn.should_close_tcp() {
+//! #                 return;
+//! #             }
+//! #             (at, end) = (0, tcp.read(&mut buf).unwrap());
+//! #             if end == 0 {
+//! #                 return;
+//! #             }
+//! #         }
+//! #     });
+//! #     url
+//! # }
 //!
+//! let url = echo_server(); // ws://127.0.0.1:<port>/room/1, echoing every message
 //! let mut ws = ClientBuilder::new()
 //!     .protocol("chat")
-//!     .read_timeout(Some(Duration::from_secs(30)))
-//!     .connect("ws://127.0.0.1:9001/room/1")?;
-//! println!("subprotocol: {:?}", ws.protocol());
+//!     .read_timeout(Some(Duration::from_secs(5)))
+//!     .connect(&url)?;
+//! assert_eq!(ws.protocol(), Some("chat"));
 //! ws.send_text("hello")?;
+//! assert_eq!(ws.recv()?, Message::Text("hello".into()));
 //! ws.send_binary(&[1, 2, 3])?;
+//! assert_eq!(ws.recv()?, Message::Binary(vec![1, 2, 3]));
+//! ws.close(CloseCode::NORMAL, "bye")?; // waits for the server's close frame and TCP close
+//! assert_eq!(ws.peer_close(), Some((CloseCode::NORMAL, "")));
+//! # Ok::<(), sockeye_client::Error>(())
+//! ```
+//!
+//! A receive loop:
+//!
+//! ```no_run
+//! # let mut ws = sockeye_client::connect("ws://127.0.0.1:9001/")?;
+//! use sockeye_client::{Error, Message};
 //! loop {
-//!     match ws.recv()? {
-//!         Message::Text(text) => println!("text: {text}"),
-//!         Message::Binary(data) => println!("{} bytes", data.len()),
-//!         Message::Ping(_) | Message::Pong(_) => {}
-//!         Message::Close { code, reason } => {
-//!             println!("server closed: {code} {reason}");
-//!             break;
-//!         }
-//!     }
-//!     if ws.connection().state() == sockeye_proto::State::Open {
-//!         ws.close(CloseCode::NORMAL, "bye")?; // waits for the server's close and TCP close
-//!         break;
+//!     match ws.recv() {
+//!         Ok(Message::Text(text)) => println!("text: {text}"),
+//!         Ok(Message::Binary(data)) => println!("{} bytes", data.len()),
+//!         Ok(Message::Ping(_) | Message::Pong(_)) => {} // pings are answered already
+//!         Ok(Message::Close { code, reason }) => println!("server closes: {code} {reason}"),
+//!         Err(Error::ConnectionClosed) => break, // the closing handshake is complete
+//!         Err(e) => return Err(e),               // e.close_code() for protocol errors
 //!     }
 //! }
 //! # Ok::<(), sockeye_client::Error>(())

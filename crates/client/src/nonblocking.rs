@@ -154,8 +154,12 @@ struct Handshaking {
 ///         }
 ///         if result.is_ok() && (event.is_readable() || event.is_error()) {
 ///             result = client.on_readable(&mut scratch, now, |out, event| match event {
-///                 ClientEvent::Open { .. } => drop(out.send_text("hello")),
-///                 ClientEvent::Text(_) => drop(out.close(sockeye_proto::CloseCode::NORMAL, "")),
+///                 ClientEvent::Open { .. } => {
+///                     let _ = out.send_text("hello"); // Err(WriteBufferFull) if backed up
+///                 }
+///                 ClientEvent::Text(_) => {
+///                     let _ = out.close(sockeye_proto::CloseCode::NORMAL, "");
+///                 }
 ///                 _ => {}
 ///             });
 ///         }
