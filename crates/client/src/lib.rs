@@ -181,3 +181,19 @@ pub use random::{OsMasks, nonce};
 /// The crates this one builds on, for their types in this API (`CloseCode`, `Config`,
 /// `Response`, ...).
 pub use {mio, sockeye_handshake, sockeye_proto};
+
+#[cfg(test)]
+mod tests {
+    /// The types an application moves across threads (a connection per thread, errors
+    /// through channels or `Box<dyn Error + Send + Sync>`).
+    #[test]
+    fn send_and_sync() {
+        fn send<T: Send>() {}
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send::<crate::WebSocket>();
+        send::<crate::MioClient>();
+        send_sync::<crate::Error>();
+        send_sync::<crate::Message>();
+        send_sync::<crate::ClientBuilder>();
+    }
+}

@@ -182,6 +182,22 @@ fn handshake_timeout() {
 }
 
 #[test]
+fn handshake_deadline_is_absolute_and_pieces_are_reassembled() {
+    let server = common::start();
+    // Bytes keep coming, but the deadline does not move.
+    let started = Instant::now();
+    let err = ClientBuilder::new()
+        .handshake_timeout(Duration::from_millis(300))
+        .connect(&server.url("/trickle?ms=20"))
+        .unwrap_err();
+    assert!(err.is_timeout(Timeout::Handshake), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // A response in 1-byte pieces, with a frame right behind it, within the deadline.
+    let mut ws = connect(&server.url("/trickle?ms=0")).unwrap();
+    assert_eq!(ws.recv().unwrap(), Message::Text("trickled".into()));
+}
+
+#[test]
 fn non_101_responses_are_surfaced() {
     let server = common::start();
     let err = connect(&server.url("/401")).unwrap_err();

@@ -7,6 +7,7 @@
 //! - `/401`, `/redirect`: refuses the upgrade;
 //! - `/bad-protocol`: answers a subprotocol the client did not offer;
 //! - `/greet`: sends a text frame and a ping in the same write as the 101;
+//! - `/trickle?ms=N`: sends the 101 and a text frame one byte at a time, N ms apart;
 //! - `/drop`: closes TCP right after the handshake, without a close frame;
 //! - `/no-close-reply`: reads but never answers a close frame;
 //! - anything else: echo, with commands in text messages (`cmd:close`, `cmd:ping`,
@@ -148,6 +149,22 @@ fn serve(mut stream: TcpStream, reports: Sender<Report>) {
         "/greet" => {
             Connection::encode_server_text("welcome", &mut out);
             out.extend_from_slice(&[0x89, 0x01, b'p']);
+        }
+        // The 101 and a text frame, one byte at a time, `ms` milliseconds apart.
+        "/trickle" => {
+            let ms = request
+                .query()
+                .and_then(|q| q.strip_prefix("ms="))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(10);
+            Connection::encode_server_text("trickled", &mut out);
+            for byte in &out {
+                if stream.write_all(&[*byte]).is_err() {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(ms));
+            }
+            out.clear();
         }
         "/drop" => {
             let _ = stream.write_all(&out);
