@@ -72,8 +72,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! A runnable version of the echo server is [`Echo`]; `crates/server/examples/chat.rs` is
-//! the chat room with a browser page.
+//! The echo server is [`Echo`]; `crates/server/examples/chat.rs` is a runnable chat room
+//! (with nicknames, as per-connection state).
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
