@@ -16,6 +16,8 @@ use crate::{ClientBuilder, Error, Message, Timeout};
 /// Size of the blocking client's read buffer: 64 KiB (or the handshake head limit plus
 /// 4 KiB, if larger).
 const READ_BUF_LEN: usize = 64 * 1024;
+/// The longest [`WebSocket`] waits for the server's TCP close after failing the connection.
+const LINGER_MAX: Duration = Duration::from_secs(1);
 /// The output buffer is given back to the allocator after a write if it grew past this.
 const KEEP_OUT_CAPACITY: usize = 64 * 1024;
 
@@ -473,11 +475,41 @@ impl WebSocket {
             self.conn.poll_transmit(&mut self.out);
             if !self.out.is_empty() {
                 // Best effort, bounded by the write timeout.
-                let _ = write_all(&self.stream, &self.out);
+                if write_all(&self.stream, &self.out).is_ok()
+                    && matches!(&error, Error::Protocol(e) if e.is_protocol_violation())
+                {
+                    self.linger();
+                }
             }
         }
         self.abort();
         error
+    }
+
+    /// After sending the close frame of a protocol violation: half-close and discard
+    /// input until the server closes TCP, for at most [`LINGER_MAX`] (or the close
+    /// timeout, if shorter). Closing a socket with unread input makes the kernel send a
+    /// reset, which can destroy the close frame before the server reads it; waiting for
+    /// the server's close is also what §7.1.1 asks of a client.
+    fn linger(&mut self) {
+        let _ = self.stream.shutdown(Shutdown::Write);
+        let limit = self.conn.config().close_timeout.min(LINGER_MAX);
+        let deadline = Instant::now() + limit;
+        loop {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return;
+            };
+            if self.stream.set_read_timeout(Some(round_up(left))).is_err() {
+                return;
+            }
+            match self.stream.read(&mut self.rbuf) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) => {}
+                Err(_) => return,
+            }
+        }
     }
 
     /// Shuts the socket down; the connection is over.

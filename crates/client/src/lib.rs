@@ -140,6 +140,7 @@
 //! | Read wait ([`WebSocket::recv`]) | none | [`ClientBuilder::read_timeout`] | — (not fatal: `recv` returns [`Timeout::Read`] and can be called again) |
 //! | One write (blocking) | 30 s | [`ClientBuilder::write_timeout`] | a server that stops reading blocking the client forever (fatal) |
 //! | Close handshake | 5 s for the server's close frame, then 5 s for its TCP close | [`ClientBuilder::close_timeout`] | a server that never answers the close |
+//! | Wait for the server's TCP close after failing the connection (blocking; input discarded) | 1 s (or the close timeout, if shorter) | — | a reset destroying our close frame before the server reads it |
 //! | Keepalive | off | [`Config::keepalive_interval`](sockeye_proto::Config::keepalive_interval), [`Config::keepalive_timeout`](sockeye_proto::Config::keepalive_timeout) (10 s) | a dead peer going unnoticed |
 //! | Queued output (non-blocking) | 32 MiB | [`ClientBuilder::max_write_buffer`] | unbounded growth when the server reads slowly ([`Error::WriteBufferFull`]) |
 //! | Read buffer | blocking: 64 KiB per connection; non-blocking: the caller's shared buffer | — | — |

@@ -235,16 +235,10 @@ fn run(
                     "cmd:bad-utf8" => out.extend_from_slice(&[0x81, 0x02, 0xC3, 0x28]),
                     // A masked frame from a server: 1002.
                     "cmd:masked" => out.extend_from_slice(&[0x81, 0x81, 1, 2, 3, 4, b'x' ^ 1]),
-                    // 2 MiB binary message, written by another thread so that this
-                    // one keeps reading (and sees the client's 1009 close frame).
-                    "cmd:big" => {
-                        let mut writer = stream.try_clone().unwrap();
-                        thread::spawn(move || {
-                            let mut big = Vec::new();
-                            Connection::encode_server_binary(&vec![7u8; 2 << 20], &mut big);
-                            let _ = writer.write_all(&big);
-                        });
-                    }
+                    // 2 MiB binary message, written before this thread reads again: the
+                    // client must drain it (linger) after failing with 1009, or its
+                    // reset would destroy its close frame before we read it.
+                    "cmd:big" => sender.send_binary(&vec![7u8; 2 << 20], &mut out).unwrap(),
                     _ => sender.send_text(text, &mut out).unwrap(),
                 },
                 Some(Event::Binary(data)) => sender.send_binary(data, &mut out).unwrap(),
