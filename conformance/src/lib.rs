@@ -77,6 +77,8 @@ pub struct Options {
     pub agent: Option<String>,
     /// Seeds the tester's masking keys.
     pub seed: u64,
+    /// In memory: when the echo application calls `poll_transmit`.
+    pub memory_poll: PollPolicy,
 }
 
 impl Default for Options {
@@ -86,6 +88,7 @@ impl Default for Options {
             timing: Timing::default(),
             agent: None,
             seed: 0x5eed,
+            memory_poll: PollPolicy::PerEvent,
         }
     }
 }
@@ -106,7 +109,8 @@ pub fn run_case_in_memory(
     chunking: Chunking,
     opts: &Options,
 ) -> CaseResult {
-    let mut peer = MemoryPeer::new(role, config.clone(), chunking);
+    let mut peer =
+        MemoryPeer::new(role, config.clone(), chunking).with_poll_policy(opts.memory_poll);
     let tester = match role {
         SutRole::Server => TesterRole::Client,
         SutRole::Client => TesterRole::Server,
@@ -129,7 +133,14 @@ pub fn run_in_memory(
     let mut report = Report::new(
         opts.agent.clone().unwrap_or_else(|| agent.into()),
         peer_role,
-        format!("memory (chunking {})", chunking.name()),
+        format!(
+            "memory (chunking {}, poll {})",
+            chunking.name(),
+            match opts.memory_poll {
+                PollPolicy::PerRead => "per read",
+                PollPolicy::PerEvent => "per event",
+            }
+        ),
         opts.profile,
     );
     for case in cases(filter, opts) {

@@ -3,6 +3,12 @@
 //!
 //! Time is virtual: pauses and waits advance the clock given to the connection, so the
 //! whole catalog runs in memory in a moment, timers included.
+//!
+//! Reads model loopback TCP: what the tester writes between two of its waits arrives
+//! as one read (as the kernel coalesces back-to-back writes), except that each chop of
+//! a chopped write is a read of its own; the [`Chunking`] then cuts every read into
+//! `recv` calls. The echo application collects the connection's own frames per
+//! [`PollPolicy`].
 
 use std::time::{Duration, Instant};
 
@@ -47,9 +53,12 @@ impl Chunking {
 /// replies) with `poll_transmit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PollPolicy {
-    /// After every event (the default): pongs go out in the order the pings came.
+    /// Before every `recv` call and after the last (the default, as `sockeye-server`'s
+    /// worker does): the connection's own frames go out in the order of the frames that
+    /// caused them, whatever the reads.
     PerEvent,
-    /// Once per `recv` batch (per chunk), as a driver that polls after each socket read.
+    /// Once per read, after the `recv` loop over it: the driver loop that
+    /// `sockeye-proto`'s crate documentation shows.
     PerRead,
 }
 
@@ -81,6 +90,8 @@ pub struct MemoryPeer {
     poll: PollPolicy,
     rng: Rng,
     out: Vec<u8>,
+    /// Written by the tester, not yet read by the connection.
+    input: Vec<u8>,
     /// The peer closed (or dropped) TCP.
     closed: bool,
     notes: Vec<String>,
@@ -105,6 +116,7 @@ impl MemoryPeer {
             poll: PollPolicy::PerEvent,
             rng: Rng::new(seed),
             out: Vec::new(),
+            input: Vec::new(),
             closed: false,
             notes: Vec::new(),
         }
@@ -200,24 +212,43 @@ impl MemoryPeer {
     }
 }
 
+impl MemoryPeer {
+    /// The connection reads what the tester wrote since the last read, cut per the
+    /// chunking (each piece one `recv` batch, then `poll_transmit`).
+    fn deliver(&mut self) {
+        let mut data = std::mem::take(&mut self.input);
+        if self.closed {
+            return;
+        }
+        let mut at = 0;
+        while at < data.len() {
+            let n = self.piece_len(data.len() - at);
+            if !self.feed(&mut data[at..at + n]) {
+                return;
+            }
+            at += n;
+        }
+    }
+}
+
 impl Transport for MemoryPeer {
     fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
         if self.closed {
             return Err("connection closed by the peer".into());
         }
-        let mut data = bytes.to_vec();
-        let mut at = 0;
-        while at < data.len() {
-            let n = self.piece_len(data.len() - at);
-            if !self.feed(&mut data[at..at + n]) {
-                return Ok(());
-            }
-            at += n;
-        }
+        self.input.extend_from_slice(bytes);
         Ok(())
     }
 
+    fn flush(&mut self) {
+        self.deliver();
+    }
+
     fn recv(&mut self, timeout: Duration) -> Incoming {
+        if !timeout.is_zero() {
+            // The tester waits: what it wrote arrives (as one read, like coalesced TCP).
+            self.deliver();
+        }
         if !self.out.is_empty() {
             return Incoming::Data(std::mem::take(&mut self.out));
         }
@@ -235,6 +266,7 @@ impl Transport for MemoryPeer {
     }
 
     fn close(&mut self) {
+        self.deliver();
         if !self.closed {
             if let Err(e) = self.conn.recv_eof() {
                 self.note(format!("on EOF: {e}"));
@@ -244,6 +276,7 @@ impl Transport for MemoryPeer {
     }
 
     fn pause(&mut self, d: Duration) {
+        self.deliver();
         self.advance(d);
     }
 

@@ -196,6 +196,7 @@ impl Run<'_> {
                 }
             }
             if chop != usize::MAX {
+                self.t.flush();
                 self.poll(Duration::ZERO);
             }
         }

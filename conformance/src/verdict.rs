@@ -399,6 +399,22 @@ pub fn judge(case: &Case, obs: Observation) -> CaseResult {
     if e.informational {
         behavior = Verdict::Informational;
         close = CloseVerdict::Informational;
+        let got = if obs.items.is_empty() {
+            "nothing".to_owned()
+        } else {
+            summarize(obs.items.iter().map(describe_received))
+        };
+        let closed = match &obs.peer_close {
+            Some((code, _)) if obs.peer_closed_first => {
+                format!("the peer closed first with {code}")
+            }
+            Some((code, _)) => format!("the peer answered the close with {code}"),
+            None if obs.peer_eof => "the peer closed TCP without a close frame".to_owned(),
+            None => "the peer did not close".to_owned(),
+        };
+        let mut observed = vec![format!("observed: received {got}; {closed}")];
+        observed.append(&mut reasons);
+        reasons = observed;
     }
     CaseResult {
         id: case.id.clone(),
