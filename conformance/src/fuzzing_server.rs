@@ -229,10 +229,10 @@ fn handle(s: &Shared, stream: TcpStream) {
 #[allow(clippy::print_stderr)]
 fn update_reports(s: &Shared, only: Option<&str>) {
     for report in reports(s, only) {
-        if let Some(dir) = &s.report_dir {
-            if let Err(e) = report.write_dir(dir) {
-                eprintln!("writing reports to {}: {e}", dir.display());
-            }
+        if let Some(dir) = &s.report_dir
+            && let Err(e) = report.write_dir(dir)
+        {
+            eprintln!("writing reports to {}: {e}", dir.display());
         }
         if s.verbose {
             eprintln!("{}", report.table());

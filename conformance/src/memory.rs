@@ -200,14 +200,14 @@ impl MemoryPeer {
 
     fn advance(&mut self, d: Duration) {
         self.now += d;
-        if let Some(deadline) = self.conn.poll_timeout() {
-            if deadline <= self.now {
-                if let Err(e) = self.conn.handle_timeout(self.now) {
-                    self.note(format!("timer: {e}"));
-                }
-                self.conn.poll_transmit(&mut self.out);
-                self.check_close();
+        if let Some(deadline) = self.conn.poll_timeout()
+            && deadline <= self.now
+        {
+            if let Err(e) = self.conn.handle_timeout(self.now) {
+                self.note(format!("timer: {e}"));
             }
+            self.conn.poll_transmit(&mut self.out);
+            self.check_close();
         }
     }
 }

@@ -324,10 +324,8 @@ impl Run<'_> {
                 None => self.violation("continuation without a message (§5.4)".into()),
                 Some((_, buf)) => {
                     buf.extend_from_slice(&f.payload);
-                    if fin {
-                        if let Some((text, buf)) = self.msg.take() {
-                            self.message(text, buf);
-                        }
+                    if fin && let Some((text, buf)) = self.msg.take() {
+                        self.message(text, buf);
                     }
                 }
             },

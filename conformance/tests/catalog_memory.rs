@@ -1,6 +1,8 @@
 //! The whole catalog in memory against sockeye-proto, both roles, three chunkings:
 //! verdicts must not be worse than the golden files and must agree across chunkings.
 
+#![allow(clippy::print_stderr)]
+
 use sockeye_conformance::{
     CaseFilter, Chunking, Golden, Options, Report, SutRole, Verdict, golden, run_in_memory,
 };

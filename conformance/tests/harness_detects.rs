@@ -1,6 +1,8 @@
 //! The harness must catch broken peers: a naive echo server that checks nothing, and one
 //! that validates UTF-8 only at the end of a message (not fail-fast).
 
+#![allow(clippy::print_stderr)]
+
 use std::time::Duration;
 
 use sockeye_conformance::wire::{encode_frame, take_frames};

@@ -2,6 +2,8 @@
 //! (`support`): the harness against an echo server, and the fuzzing server against an
 //! Autobahn-style client driver.
 
+#![allow(clippy::print_stderr)]
+
 mod support;
 
 use std::time::Duration;

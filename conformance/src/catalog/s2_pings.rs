@@ -8,7 +8,8 @@ pub(super) fn cases(out: &mut Vec<Case>) {
     let p125 = vec![0xfe; 125];
     let p126 = vec![0xfe; 126];
     // (id, description, steps, expected pongs; None = fail with 1002)
-    let rows: Vec<(&str, &str, Vec<Step>, Option<Vec<&[u8]>>)> = vec![
+    type Row<'a> = (&'a str, &'a str, Vec<Step>, Option<Vec<&'a [u8]>>);
+    let rows: Vec<Row<'_>> = vec![
         (
             "2.1",
             "Send a ping without payload; expect a pong without payload.",

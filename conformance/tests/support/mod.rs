@@ -67,10 +67,10 @@ pub fn echo_loop(
                 Err(_) => break,
             }
         }
-        if let Some(deadline) = conn.poll_timeout() {
-            if deadline <= now {
-                let _ = conn.handle_timeout(now);
-            }
+        if let Some(deadline) = conn.poll_timeout()
+            && deadline <= now
+        {
+            let _ = conn.handle_timeout(now);
         }
         conn.poll_transmit(&mut out);
         if !out.is_empty() {
