@@ -107,6 +107,7 @@ mod tests {
     /// part stays small whatever phase a connection is in. The idle total (this, the box
     /// with the proto connection, the slab slot) must stay well under 1 KiB.
     #[test]
+    #[allow(clippy::print_stdout)]
     fn connection_footprint() {
         let conn = size_of::<Conn<()>>();
         let open = size_of::<Open<()>>();
