@@ -46,6 +46,7 @@ pub mod memory;
 pub mod report;
 pub mod rng;
 pub mod runner;
+pub mod sequences;
 pub mod tcp;
 pub mod transport;
 pub mod verdict;
