@@ -1,0 +1,79 @@
+//! The Python `websockets` client against our server.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{self, HANDLE_CLOSE, SERVER_PING, SIZES, Seen, TestServer};
+
+/// Asserts every echo a script reported: same kind, same length, same content.
+pub fn assert_echoes(echoes: &Value, expected: usize) {
+    let echoes = echoes.as_array().expect("an echoes array");
+    assert_eq!(echoes.len(), expected, "{echoes:?}");
+    for e in echoes {
+        assert_eq!(e["got_kind"], e["kind"], "{e}");
+        assert_eq!(e["got_len"], e["len"], "{e}");
+        assert_eq!(e["equal"], true, "{e}");
+    }
+}
+
+#[test]
+fn websockets_client_against_our_server() {
+    let Some(python) = support::python_with("websockets") else {
+        return;
+    };
+    let server = TestServer::start();
+    let sizes: Vec<String> = SIZES.iter().map(usize::to_string).collect();
+    let mut cmd = Command::new(python);
+    cmd.arg(support::script("websockets_client.py"))
+        .arg(server.url(""))
+        .arg(sizes.join(","));
+    let r = support::run_json_script(cmd, Duration::from_secs(30));
+    eprintln!("python websockets client reported: {r}");
+
+    assert_eq!(r["subprotocol"], "chat");
+    // Text and binary of every size, then two non-ASCII texts (one of 600 KB).
+    assert_echoes(&r["echoes"], SIZES.len() * 2 + 2);
+    assert_eq!(r["fragmented_text"], "Hello, fragments");
+    assert_eq!(r["fragmented_binary"]["equal"], true, "{}", r["fragmented_binary"]);
+    assert_eq!(r["ping"]["answered"], true);
+    assert_eq!(
+        r["server_ping"],
+        format!("pong:{}", String::from_utf8_lossy(SERVER_PING))
+    );
+
+    // The client's close: our server answers with the same code (§5.5.1) and closes TCP
+    // promptly (websockets waits for that before close() returns).
+    let close = &r["close"];
+    assert_eq!(close["sent_code"], 4321, "{close}");
+    assert_eq!(close["code"], 4321, "{close}");
+    assert_eq!(close["rcvd_then_sent"], false, "{close}");
+    assert!(close["seconds"].as_f64().unwrap() < 2.0, "{close}");
+
+    // The server's close through its handle: the client sees that code and reason.
+    let sc = &r["server_close"];
+    assert_eq!(sc["code"], HANDLE_CLOSE.0, "{sc}");
+    assert_eq!(sc["reason"], HANDLE_CLOSE.1, "{sc}");
+    assert_eq!(sc["rcvd_then_sent"], true, "{sc}");
+
+    // What the server saw.
+    let seen = server.seen(2);
+    let main = TestServer::conn(&seen, "/python");
+    let other = TestServer::conn(&seen, "/python-server-close");
+    assert!(
+        seen.iter().any(|s| matches!(s, Seen::Ping { id, payload } if *id == main && payload == b"python-ping")),
+        "{seen:?}"
+    );
+    let closed = TestServer::closed(&seen, main);
+    assert_eq!(
+        (closed.code.as_u16(), closed.reason.as_str(), closed.clean),
+        (4321, "python done", true)
+    );
+    let closed = TestServer::closed(&seen, other);
+    assert_eq!(
+        (closed.code.as_u16(), closed.clean),
+        (HANDLE_CLOSE.0, true),
+        "{closed:?}"
+    );
+}
