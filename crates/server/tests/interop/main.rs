@@ -12,5 +12,6 @@
     clippy::print_stderr
 )]
 
+mod node;
 mod python;
 mod support;

@@ -1,0 +1,182 @@
+//! The Node `ws` client against our server, and our blocking client against a Node `ws`
+//! server.
+
+use std::process::Command;
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use serde_json::Value;
+use sockeye_client::{ClientBuilder, Error, Message};
+use sockeye_proto::{CloseCode, MessageKind};
+
+use crate::python::assert_echoes;
+use crate::support::{
+    self, CALLBACK_CLOSE, HANDLE_CLOSE, Proc, SERVER_PING, SIZES, Seen, TestServer,
+};
+
+fn node_command(node: &std::path::Path, modules: &std::path::Path, script: &str) -> Command {
+    let mut cmd = Command::new(node);
+    cmd.env("NODE_PATH", modules).arg(support::script(script));
+    cmd
+}
+
+#[test]
+fn ws_client_against_our_server() {
+    let Some((node, modules)) = support::node_with_ws() else {
+        return;
+    };
+    let server = TestServer::start();
+    let sizes: Vec<String> = SIZES.iter().map(usize::to_string).collect();
+    let mut cmd = node_command(&node, &modules, "ws_client.js");
+    cmd.arg(server.url("")).arg(sizes.join(","));
+    let r = support::run_json_script(cmd, Duration::from_secs(30));
+    eprintln!("node ws client reported: {r}");
+
+    assert_eq!(r["subprotocol"], "chat");
+    assert_echoes(&r["echoes"], SIZES.len() * 2 + 2);
+    assert_eq!(r["fragmented_text"], "Hello, fragments");
+    assert_eq!(r["fragmented_binary"]["equal"], true, "{}", r["fragmented_binary"]);
+    // Our pong carried the ping's payload back.
+    assert_eq!(r["pongs"], serde_json::json!(["node-ping"]));
+    // ws answered our ping with the same payload.
+    assert_eq!(
+        r["server_ping"],
+        format!("pong:{}", String::from_utf8_lossy(SERVER_PING))
+    );
+
+    // The client's close: answered with the same code, TCP closed promptly.
+    assert_eq!(r["close"]["code"], 4321, "{}", r["close"]);
+    assert!(r["close"]["ms"].as_u64().unwrap() < 2000, "{}", r["close"]);
+    // The server's closes: from the callback, through the handle, on shutdown.
+    assert_eq!(r["callback_close"]["code"], CALLBACK_CLOSE.0);
+    assert_eq!(r["callback_close"]["reason"], CALLBACK_CLOSE.1);
+    assert_eq!(r["handle_close"]["code"], HANDLE_CLOSE.0);
+    assert_eq!(r["handle_close"]["reason"], HANDLE_CLOSE.1);
+    assert_eq!(r["shutdown_close"]["code"], 1001, "{}", r["shutdown_close"]);
+
+    let seen = server.seen(4);
+    let main = TestServer::conn(&seen, "/node");
+    assert!(
+        seen.iter()
+            .any(|s| matches!(s, Seen::Ping { id, payload } if *id == main && payload == b"node-ping")),
+        "{seen:?}"
+    );
+    let closed = TestServer::closed(&seen, main);
+    assert_eq!(
+        (closed.code.as_u16(), closed.reason.as_str(), closed.clean),
+        (4321, "node done", true)
+    );
+    for (path, code) in [
+        ("/node-callback-close", CALLBACK_CLOSE.0),
+        ("/node-handle-close", HANDLE_CLOSE.0),
+        ("/node-shutdown", 1001),
+    ] {
+        let closed = TestServer::closed(&seen, TestServer::conn(&seen, path));
+        assert_eq!((closed.code.as_u16(), closed.clean), (code, true), "{path}");
+    }
+}
+
+/// The next JSON line from the Node server, at most 10 s away.
+fn next_event(lines: &Receiver<String>) -> Value {
+    let line = lines
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the Node ws server printed nothing more");
+    serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+}
+
+#[test]
+fn our_client_against_ws_server() {
+    let Some((node, modules)) = support::node_with_ws() else {
+        return;
+    };
+    let mut proc = Proc::spawn(node_command(&node, &modules, "ws_server.js"), false);
+    let lines = proc.stdout_lines();
+    let _stderr = proc.stderr_text();
+    let hello = next_event(&lines);
+    eprintln!("node ws server: {hello}");
+    let port = hello["port"].as_u64().expect("a port");
+    let url = format!("ws://127.0.0.1:{port}");
+    let client = ClientBuilder::new()
+        .protocol("chat")
+        .read_timeout(Some(Duration::from_secs(10)))
+        .write_timeout(Some(Duration::from_secs(10)))
+        .close_timeout(Duration::from_secs(5));
+
+    let mut ws = client.connect(&format!("{url}/sockeye")).unwrap();
+    assert_eq!(ws.protocol(), Some("chat"));
+    for len in SIZES {
+        let text: String = (0..len)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        ws.send_text(&text).unwrap();
+        assert_eq!(ws.recv().unwrap(), Message::Text(text), "text of {len}");
+        let data = support::binary_of(len);
+        ws.send_binary(&data).unwrap();
+        assert_eq!(ws.recv().unwrap(), Message::Binary(data), "binary of {len}");
+    }
+    for text in ["ünïcødé 🦀 — 日本語".to_owned(), "é🦀".repeat(100_000)] {
+        ws.send_text(&text).unwrap();
+        assert_eq!(ws.recv().unwrap(), Message::Text(text));
+    }
+    // A fragmented text message (with an empty middle frame) and a fragmented binary one.
+    ws.send_fragment(MessageKind::Text, "Hel".as_bytes(), false)
+        .unwrap();
+    ws.send_fragment(MessageKind::Text, b"", false).unwrap();
+    // A character split across frames: é is C3 A9.
+    ws.send_fragment(MessageKind::Text, b"lo \xC3", false)
+        .unwrap();
+    ws.send_fragment(MessageKind::Text, b"\xA9t\xC3\xA9", true)
+        .unwrap();
+    assert_eq!(ws.recv().unwrap(), Message::Text("Hello été".into()));
+    ws.send_fragment(MessageKind::Binary, &[0, 1], false)
+        .unwrap();
+    ws.send_fragment(MessageKind::Binary, &[2; 70_000], true)
+        .unwrap();
+    let mut expected = vec![0, 1];
+    expected.extend_from_slice(&[2; 70_000]);
+    assert_eq!(ws.recv().unwrap(), Message::Binary(expected));
+
+    // Our ping, ws's pong.
+    ws.ping(b"sockeye-client-ping").unwrap();
+    assert_eq!(
+        ws.recv().unwrap(),
+        Message::Pong(b"sockeye-client-ping".to_vec())
+    );
+    let ping = next_event(&lines);
+    assert_eq!(
+        (&ping["event"], &ping["data"]),
+        (&"ping".into(), &"sockeye-client-ping".into())
+    );
+    // ws's ping, our (automatic) pong.
+    ws.send_text("cmd:ping").unwrap();
+    assert_eq!(ws.recv().unwrap(), Message::Ping(b"node-ping".to_vec()));
+    assert_eq!(ws.recv().unwrap(), Message::Text("pong:node-ping".into()));
+
+    // Our close: ws answers with the same code; ws saw our code and reason.
+    ws.close(CloseCode::NORMAL, "sockeye done").unwrap();
+    assert_eq!(ws.peer_close().map(|(c, _)| c), Some(CloseCode::NORMAL));
+    assert!(ws.is_closed());
+    let close = next_event(&lines);
+    assert_eq!(close["event"], "close", "{close}");
+    assert_eq!(close["path"], "/sockeye", "{close}");
+    assert_eq!(close["code"], 1000, "{close}");
+    assert_eq!(close["reason"], "sockeye done", "{close}");
+
+    // ws closes: we see its code and reason, answer, and the connection ends.
+    let mut ws = client.connect(&format!("{url}/server-close")).unwrap();
+    ws.send_text("cmd:close").unwrap();
+    assert_eq!(
+        ws.recv().unwrap(),
+        Message::Close {
+            code: CloseCode::new(4003),
+            reason: "node says bye".into()
+        }
+    );
+    assert!(matches!(ws.recv(), Err(Error::ConnectionClosed)));
+    let close = next_event(&lines);
+    assert_eq!(
+        (&close["path"], &close["code"]),
+        (&"/server-close".into(), &4003.into()),
+        "{close}"
+    );
+}

@@ -1,0 +1,43 @@
+// A Node `ws` echo server for our client (crates/server/tests/interop/node.rs).
+//
+// Usage: NODE_PATH=target/interop/node/node_modules node ws_server.js
+//
+// Listens on 127.0.0.1, port 0, and prints one JSON object per line on stdout:
+//   {"port": N}                                        once listening
+//   {"event": "ping", "path": P, "data": "..."}        a ping from the client
+//   {"event": "close", "path": P, "code": C, "reason": R}   a connection ended
+// Accepts the subprotocol `chat` when offered. Echoes every message, except:
+//   "cmd:ping"  -> pings the client with "node-ping"; each pong is answered "pong:<payload>"
+//   "cmd:close" -> closes with 4003 "node says bye"
+// The test kills it (by PID) when done; as a safety net it exits by itself after 60 s.
+'use strict';
+
+const { WebSocketServer } = require('ws');
+
+const say = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+
+const wss = new WebSocketServer({
+  host: '127.0.0.1',
+  port: 0,
+  handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : false),
+});
+
+wss.on('listening', () => say({ port: wss.address().port, ws: require('ws/package.json').version }));
+
+wss.on('connection', (ws, req) => {
+  const path = req.url;
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary && data.toString() === 'cmd:ping') {
+      ws.ping('node-ping');
+    } else if (!isBinary && data.toString() === 'cmd:close') {
+      ws.close(4003, 'node says bye');
+    } else {
+      ws.send(data, { binary: isBinary });
+    }
+  });
+  ws.on('ping', (data) => say({ event: 'ping', path, data: data.toString() }));
+  ws.on('pong', (data) => ws.send('pong:' + data.toString()));
+  ws.on('close', (code, reason) => say({ event: 'close', path, code, reason: reason.toString() }));
+});
+
+setTimeout(() => process.exit(0), 60000).unref();
