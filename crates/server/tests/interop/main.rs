@@ -12,6 +12,7 @@
     clippy::print_stderr
 )]
 
+mod chromium;
 mod node;
 mod python;
 mod support;

@@ -35,7 +35,11 @@ fn ws_client_against_our_server() {
     assert_eq!(r["subprotocol"], "chat");
     assert_echoes(&r["echoes"], SIZES.len() * 2 + 2);
     assert_eq!(r["fragmented_text"], "Hello, fragments");
-    assert_eq!(r["fragmented_binary"]["equal"], true, "{}", r["fragmented_binary"]);
+    assert_eq!(
+        r["fragmented_binary"]["equal"], true,
+        "{}",
+        r["fragmented_binary"]
+    );
     // Our pong carried the ping's payload back.
     assert_eq!(r["pongs"], serde_json::json!(["node-ping"]));
     // ws answered our ping with the same payload.
@@ -57,8 +61,9 @@ fn ws_client_against_our_server() {
     let seen = server.seen(4);
     let main = TestServer::conn(&seen, "/node");
     assert!(
-        seen.iter()
-            .any(|s| matches!(s, Seen::Ping { id, payload } if *id == main && payload == b"node-ping")),
+        seen.iter().any(
+            |s| matches!(s, Seen::Ping { id, payload } if *id == main && payload == b"node-ping")
+        ),
         "{seen:?}"
     );
     let closed = TestServer::closed(&seen, main);

@@ -36,7 +36,11 @@ fn websockets_client_against_our_server() {
     // Text and binary of every size, then two non-ASCII texts (one of 600 KB).
     assert_echoes(&r["echoes"], SIZES.len() * 2 + 2);
     assert_eq!(r["fragmented_text"], "Hello, fragments");
-    assert_eq!(r["fragmented_binary"]["equal"], true, "{}", r["fragmented_binary"]);
+    assert_eq!(
+        r["fragmented_binary"]["equal"], true,
+        "{}",
+        r["fragmented_binary"]
+    );
     assert_eq!(r["ping"]["answered"], true);
     assert_eq!(
         r["server_ping"],
@@ -60,9 +64,15 @@ fn websockets_client_against_our_server() {
     // What the server saw.
     let seen = server.seen(2);
     let main = TestServer::conn(&seen, "/python");
+    assert!(
+        seen.iter().any(|s| matches!(s, Seen::Open { id, protocols, .. } if *id == main && protocols == &["chat"])),
+        "{seen:?}"
+    );
     let other = TestServer::conn(&seen, "/python-server-close");
     assert!(
-        seen.iter().any(|s| matches!(s, Seen::Ping { id, payload } if *id == main && payload == b"python-ping")),
+        seen.iter().any(
+            |s| matches!(s, Seen::Ping { id, payload } if *id == main && payload == b"python-ping")
+        ),
         "{seen:?}"
     );
     let closed = TestServer::closed(&seen, main);

@@ -21,10 +21,12 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Where `.ci/interop-setup.sh` installs the peers (the venv shared with
-/// `crates/client/tests/interop_python.rs`, `node/node_modules/ws`).
+/// Where `.ci/interop-setup.sh` installs the peers: `target/interop` (the venv shared
+/// with `crates/client/tests/interop_python.rs`, `node/node_modules/ws`), or
+/// `$SOCKEYE_INTEROP_DIR`.
 pub fn interop_dir() -> PathBuf {
-    root().join("target/interop")
+    std::env::var_os("SOCKEYE_INTEROP_DIR")
+        .map_or_else(|| root().join("target/interop"), PathBuf::from)
 }
 
 /// A script or page in `crates/server/tests/interop/`.
@@ -100,12 +102,16 @@ pub fn chromium() -> Option<PathBuf> {
             return Some(c.clone());
         }
     }
-    missing("headless Chromium", "no `chromium` on PATH")
+    missing(
+        "headless Chromium",
+        &format!("none of {candidates:?} runs (set $CHROMIUM to override)"),
+    )
 }
 
 /// A child process that is killed (by its PID, through `Child`) and reaped however the
-/// test ends. With `group`, the child leads its own process group and the whole group
-/// (a browser and its helper processes) gets SIGTERM, then SIGKILL.
+/// test ends. With `group` (a browser and its helper processes), the child leads its own
+/// process group: it gets SIGTERM first, and if it has not exited within 5 s the whole
+/// group gets SIGKILL.
 pub struct Proc {
     child: Child,
     group: bool,
@@ -177,15 +183,16 @@ impl Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        if self.group {
-            if let Ok(None) = self.child.try_wait() {
-                self.signal_group("-TERM");
-                if self.wait_timeout(Duration::from_secs(3)).is_some() {
-                    // The leader is gone; helpers still in the group get SIGKILL.
-                    self.signal_group("-KILL");
-                    return;
-                }
+        if self.group && matches!(self.child.try_wait(), Ok(None)) {
+            // SIGTERM to the leader alone: a browser then stops its helpers and reaps them.
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
+            if self.wait_timeout(Duration::from_secs(5)).is_some() {
+                return;
             }
+            // Still running: SIGKILL the whole group, while the unreaped leader keeps its
+            // process-group id from being reused.
             self.signal_group("-KILL");
         }
         let _ = self.child.kill();
@@ -228,8 +235,6 @@ pub enum Seen {
     },
     /// A ping from the client.
     Ping { id: ConnId, payload: Vec<u8> },
-    /// A text message starting with `ctl:` or `RESULT ` (not echoed).
-    Control { id: ConnId, text: String },
     /// The connection ended.
     Closed { id: ConnId, closed: Closed },
 }
@@ -251,7 +256,6 @@ pub const SERVER_PING: &[u8] = b"sockeye-ping";
 /// - `ctl:close-me`: a new thread closes this connection through the
 ///   [`ServerHandle`](sockeye_server::ServerHandle) ([`HANDLE_CLOSE`]);
 /// - `ctl:shutdown`: a new thread shuts the server down (close 1001 to everyone);
-/// - other `ctl:` texts and `RESULT ...` are recorded, not echoed;
 /// - anything else is echoed.
 pub struct Recorder {
     seen: Sender<Seen>,
@@ -300,13 +304,6 @@ impl Handler for Recorder {
             Message::Text("ctl:shutdown") => {
                 let handle = cx.handle().clone();
                 thread::spawn(move || handle.shutdown(Duration::from_secs(2)));
-                return;
-            }
-            Message::Text(t) if t.starts_with("ctl:") || t.starts_with("RESULT ") => {
-                self.record(Seen::Control {
-                    id: cx.id(),
-                    text: t.to_owned(),
-                });
                 return;
             }
             Message::Text(t) => cx.send_text(t),
