@@ -57,8 +57,16 @@ fn ws_client_against_our_server() {
     assert_eq!(r["handle_close"]["code"], HANDLE_CLOSE.0);
     assert_eq!(r["handle_close"]["reason"], HANDLE_CLOSE.1);
     assert_eq!(r["shutdown_close"]["code"], 1001, "{}", r["shutdown_close"]);
+    assert_eq!(
+        r["burst"],
+        serde_json::json!({"sent": 1000, "in_order": true}),
+        "1000 messages written at once come back complete and in order"
+    );
+    // Broken rules: the server fails the connection with its code, and ws reads it.
+    assert_eq!(r["too_big_close"]["code"], 1009, "{}", r["too_big_close"]);
+    assert_eq!(r["bad_utf8_close"]["code"], 1007, "{}", r["bad_utf8_close"]);
 
-    let seen = server.seen(4);
+    let seen = server.seen(6);
     let main = TestServer::conn(&seen, "/node");
     assert!(
         seen.iter().any(
@@ -78,6 +86,10 @@ fn ws_client_against_our_server() {
     ] {
         let closed = TestServer::closed(&seen, TestServer::conn(&seen, path));
         assert_eq!((closed.code.as_u16(), closed.clean), (code, true), "{path}");
+    }
+    for (path, code) in [("/node-too-big", 1009), ("/node-bad-utf8", 1007)] {
+        let closed = TestServer::closed(&seen, TestServer::conn(&seen, path));
+        assert_eq!((closed.code.as_u16(), closed.clean), (code, false), "{path}");
     }
 }
 

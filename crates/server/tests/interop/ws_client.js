@@ -84,6 +84,13 @@ async function main() {
   }
   result.echoes = echoes;
 
+  // A burst: 1000 messages written at once come back complete and in order.
+  const burst = Array.from({ length: 1000 }, (_, i) => `burst ${i} ` + 'x'.repeat(i % 300));
+  burst.forEach((m) => c.ws.send(m));
+  const burstBack = [];
+  for (let i = 0; i < burst.length; i++) burstBack.push((await c.next(`burst ${i}`)).data);
+  result.burst = { sent: burst.length, in_order: burstBack.every((m, i) => m === burst[i]) };
+
   // A fragmented message: send(..., { fin: false }) leaves the message open.
   c.ws.send('Hel', { fin: false });
   c.ws.send('', { fin: false });
@@ -120,7 +127,18 @@ async function main() {
   e.ws.send('ctl:close-me');
   result.handle_close = await withTimeout(e.closedPromise, 'handle close');
 
-  // Connection 4: the server shuts down (close 1001 to every connection).
+  // Connections 4 and 5 break the server's rules: the server fails them with its close
+  // code, and the client sees that code (the server lingers so the close frame is read).
+  const g = open('/node-too-big');
+  await g.opened;
+  g.ws.send(Buffer.alloc(16 * 1024 * 1024 + 1, 7), { binary: true });
+  result.too_big_close = await withTimeout(g.closedPromise, 'too-big close');
+  const h = open('/node-bad-utf8');
+  await h.opened;
+  h.ws.send(Buffer.from([0x6f, 0x6b, 0xc3, 0x28]), { binary: false }); // a text frame, not UTF-8
+  result.bad_utf8_close = await withTimeout(h.closedPromise, 'bad-utf8 close');
+
+  // Last: the server shuts down (close 1001 to every connection).
   const f = open('/node-shutdown');
   await f.opened;
   f.ws.send('ctl:shutdown');
