@@ -65,11 +65,18 @@ fn recv(c: &mut Criterion) {
     assert_eq!(ascii20.len(), 20);
     let text16k = non_ascii_text(16 << 10);
     let flipped: Vec<u8> = text16k.bytes().map(|b| b ^ 1).collect();
-    assert!(std::str::from_utf8(&flipped).is_ok(), "both phases are UTF-8");
+    assert!(
+        std::str::from_utf8(&flipped).is_ok(),
+        "both phases are UTF-8"
+    );
     let cases: [(&str, OpCode, Vec<u8>); 4] = [
         ("text 20 B", OpCode::Text, ascii20.clone().into_bytes()),
         ("binary 16 KiB", OpCode::Binary, vec![0xA5; 16 << 10]),
-        ("text 16 KiB non-ASCII", OpCode::Text, text16k.clone().into_bytes()),
+        (
+            "text 16 KiB non-ASCII",
+            OpCode::Text,
+            text16k.clone().into_bytes(),
+        ),
         ("binary 1 MiB", OpCode::Binary, vec![0xA5; 1 << 20]),
     ];
     for (name, opcode, payload) in cases {

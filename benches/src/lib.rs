@@ -1,6 +1,26 @@
 //! Benchmarks for Sockeye.
 //!
-//! - `cargo bench -p sockeye-benches --bench frame`: header parse, encode, and unmasking
-//!   beside a memcpy of the same size (criterion).
+//! Criterion micro benchmarks (`cargo bench -p sockeye-benches --bench NAME`):
+//!
+//! - `frame`: header parse, encode, and unmasking beside a memcpy of the same size.
+//! - `handshake`: parse + validate + the 101 response for a browser's request.
+//! - `proto`: the receive path (parse + unmask + UTF-8 + event) beside memcpy and simdutf8.
+//!
+//! The end-to-end echo comparison (binaries in `src/bin/`):
+//!
+//! - `e2e`: starts `sockeye echo --threads 1` and the peer echo servers one at a time on
+//!   CPU 0, drives each with `loadgen` on CPU 1, in rounds with the order rotated, and
+//!   prints medians, per-round ratios and an SVG plot (`docs/perf/e2e-echo.svg`).
+//! - `loadgen`: the load generator ([`load`]): one thread on `mio`, masked frames built
+//!   with `sockeye-frame`, the client handshake from `sockeye-handshake`, every echo byte
+//!   checked; or a hold mode that opens idle connections and reports the server's RSS
+//!   growth per connection.
+//! - `echo-raw` (TCP echo on `mio`, no framing: the ceiling), `echo-tungstenite`
+//!   (tokio-tungstenite, `--read-buffer BYTES`), `echo-fastws` (fastwebsockets' echo shape
+//!   behind hyper's upgrade): the peers, one thread each.
 //!
 //! Results, with the commands that made them, are in `docs/performance.md`.
+
+pub mod args;
+pub mod load;
+pub mod procfs;

@@ -1,0 +1,84 @@
+//! `echo-tungstenite`: a WebSocket echo server on tokio-tungstenite, one thread.
+//!
+//! `echo-tungstenite [--listen ADDR] [--read-buffer BYTES]` (default 127.0.0.1:9003, and
+//! tungstenite's default read buffer, 128 KiB) prints
+//! `echo-tungstenite listening on ws://ADDR ...` and runs until killed (SIGINT and
+//! SIGTERM keep their default action).
+//!
+//! The shape of tokio-tungstenite's echo example: accept, `accept_async_with_config`,
+//! split the stream, forward text and binary messages back to the sink (tungstenite
+//! answers pings and closes by itself). A current-thread runtime: one core, like
+//! `sockeye echo --threads 1`. `TCP_NODELAY` is set, as Sockeye does.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use futures_util::{StreamExt, TryStreamExt, future};
+use sockeye_benches::args::Args;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+async fn serve(stream: TcpStream, config: WebSocketConfig) {
+    let _ = stream.set_nodelay(true);
+    let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
+        return;
+    };
+    let (sink, stream) = ws.split();
+    let _ = stream
+        .try_filter(|message| future::ready(message.is_text() || message.is_binary()))
+        .forward(sink)
+        .await;
+}
+
+fn run(listen: SocketAddr, read_buffer: Option<usize>) -> std::io::Result<()> {
+    let mut config = WebSocketConfig::default();
+    if let Some(bytes) = read_buffer {
+        config = config.read_buffer_size(bytes);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = TcpListener::bind(listen).await?;
+        println!(
+            "echo-tungstenite listening on ws://{} (read buffer {} bytes)",
+            listener.local_addr()?,
+            config.read_buffer_size
+        );
+        std::io::Write::flush(&mut std::io::stdout())?;
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    tokio::spawn(serve(stream, config));
+                }
+                // Out of descriptors and the like: let the connections run, then retry.
+                Err(_) => tokio::task::yield_now().await,
+            }
+        }
+    })
+}
+
+fn main() -> ExitCode {
+    let mut args = Args::from_env();
+    let parsed = (|| {
+        let listen = args.value_or("--listen", SocketAddr::from(([127, 0, 0, 1], 9003)))?;
+        let read_buffer = args.value("--read-buffer")?;
+        args.finish()?;
+        Ok::<_, String>((listen, read_buffer))
+    })();
+    let (listen, read_buffer) = match parsed {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("echo-tungstenite: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(listen, read_buffer) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("echo-tungstenite: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
