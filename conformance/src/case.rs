@@ -169,9 +169,10 @@ pub enum Step {
         /// Write it in pieces of this size, if set.
         chop: Option<usize>,
     },
-    /// Send one frame in parts cut at these payload offsets, pausing between parts; the
-    /// first part carries the header. A [`Step::Checkpoint`] can follow each part: the
-    /// parts are given as separate steps by [`Step::FramePart`] for that.
+    /// Send one part of a frame: the payload bytes `from..to`, with the header when
+    /// `from == 0`. Consecutive parts of the same [`FrameSpec`] share one encoding (one
+    /// masking key), so [`Step::Pause`] and [`Step::Checkpoint`] can go between the parts
+    /// of a frame (fail-fast inside a frame, §8.1).
     FramePart {
         /// The frame.
         frame: FrameSpec,
