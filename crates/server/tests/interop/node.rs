@@ -77,7 +77,7 @@ fn ws_client_against_our_server() {
     let closed = TestServer::closed(&seen, main);
     assert_eq!(
         (closed.code.as_u16(), closed.reason.as_str(), closed.clean),
-        (4321, "node done", true)
+        (4321, "node done ✓", true)
     );
     for (path, code) in [
         ("/node-callback-close", CALLBACK_CLOSE.0),
@@ -89,7 +89,11 @@ fn ws_client_against_our_server() {
     }
     for (path, code) in [("/node-too-big", 1009), ("/node-bad-utf8", 1007)] {
         let closed = TestServer::closed(&seen, TestServer::conn(&seen, path));
-        assert_eq!((closed.code.as_u16(), closed.clean), (code, false), "{path}");
+        assert_eq!(
+            (closed.code.as_u16(), closed.clean),
+            (code, false),
+            "{path}"
+        );
     }
 }
 
@@ -152,6 +156,10 @@ fn our_client_against_ws_server() {
     let mut expected = vec![0, 1];
     expected.extend_from_slice(&[2; 70_000]);
     assert_eq!(ws.recv().unwrap(), Message::Binary(expected));
+    // 16 MiB, the default message limit of both ends.
+    let data = support::binary_of(16 << 20);
+    ws.send_binary(&data).unwrap();
+    assert!(ws.recv().unwrap() == Message::Binary(data), "16 MiB echo");
 
     // Our ping, ws's pong.
     ws.ping(b"sockeye-client-ping").unwrap();

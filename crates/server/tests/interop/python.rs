@@ -87,3 +87,45 @@ fn websockets_client_against_our_server() {
         "{closed:?}"
     );
 }
+
+#[test]
+fn wsproto_client_against_our_server() {
+    let Some(python) = support::python_with("wsproto") else {
+        return;
+    };
+    let server = TestServer::start();
+    let addr = server.addr();
+    let mut cmd = Command::new(python);
+    cmd.arg(support::script("wsproto_client.py"))
+        .arg(addr.ip().to_string())
+        .arg(addr.port().to_string());
+    let r = support::run_json_script(cmd, Duration::from_secs(40));
+    eprintln!("python wsproto client reported: {r}");
+
+    assert_eq!(r["accepted"], true);
+    assert_eq!(r["subprotocol"], "chat");
+    // A ping between fragments is answered at once; the message arrives whole.
+    assert_eq!(r["pong_between_fragments"], "between fragments");
+    assert_eq!(r["fragmented_text"], "Hello été");
+    assert_eq!(r["empty_pong"], true);
+    // 16 MiB in 65,536 fragments: exactly at the default limits, echoed whole.
+    assert_eq!(
+        r["limit_message"],
+        serde_json::json!({"len": 16 << 20, "equal": true})
+    );
+    // A close without a status code is answered without one, then TCP is closed.
+    assert_eq!(
+        r["close_without_code"],
+        serde_json::json!({"reply_code": 1005, "tcp_closed": true})
+    );
+    // One fragment past the limit: 1009.
+    assert_eq!(r["too_many_fragments"], 1009);
+
+    let seen = server.seen(2);
+    let main = TestServer::conn(&seen, "/wsproto");
+    let closed = TestServer::closed(&seen, main);
+    assert_eq!((closed.code.as_u16(), closed.clean), (1005, true));
+    let other = TestServer::conn(&seen, "/wsproto-too-many-fragments");
+    let closed = TestServer::closed(&seen, other);
+    assert_eq!((closed.code.as_u16(), closed.clean), (1009, false));
+}

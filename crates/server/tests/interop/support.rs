@@ -241,7 +241,7 @@ pub enum Seen {
 
 /// The close code and reason the server sends when asked with `ctl:close-me` (through a
 /// [`ServerHandle`](sockeye_server::ServerHandle), from another thread).
-pub const HANDLE_CLOSE: (u16, &str) = (4001, "closed through the handle");
+pub const HANDLE_CLOSE: (u16, &str) = (4001, "closed through the handle ✓");
 /// The close code and reason the server sends for `cmd:close` (from the callback).
 pub const CALLBACK_CLOSE: (u16, &str) = (4002, "closed by the handler");
 /// The payload of the ping the server sends for `cmd:ping`.

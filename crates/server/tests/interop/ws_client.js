@@ -111,7 +111,7 @@ async function main() {
   result.server_ping = (await c.next('server ping')).data;
 
   const started = Date.now();
-  c.ws.close(4321, 'node done');
+  c.ws.close(4321, 'node done ✓');
   const closed = await withTimeout(c.closedPromise, 'close');
   result.close = { ...closed, ms: Date.now() - started };
 
