@@ -9,7 +9,15 @@
 # Used by `cargo test -p sockeye-server --test interop` and by the client's
 # `crates/client/tests/interop_python.rs`. Run from anywhere: `bash .ci/interop-setup.sh`.
 # Writes the installed versions to target/interop/versions.txt.
+#
+# The library versions are pinned (override with the variables below) so that a new
+# release of a peer cannot change CI's verdict unannounced; Chromium is Debian's current
+# package (it gets security updates).
 set -euo pipefail
+
+WEBSOCKETS_VERSION="${WEBSOCKETS_VERSION:-17.4}"
+WSPROTO_VERSION="${WSPROTO_VERSION:-1.3.2}"
+WS_VERSION="${WS_VERSION:-8.23.0}"
 cd "$(dirname "$0")/.."
 
 root="$PWD/target/interop"
@@ -35,8 +43,9 @@ fi
 if "$venv/bin/python" -c 'import websockets, wsproto' >/dev/null 2>&1; then
   say "python websockets and wsproto present"
 else
-  say "pip install websockets wsproto"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check websockets wsproto
+  say "pip install websockets==$WEBSOCKETS_VERSION wsproto==$WSPROTO_VERSION"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    "websockets==$WEBSOCKETS_VERSION" "wsproto==$WSPROTO_VERSION"
 fi
 
 # --- Node ws -------------------------------------------------------------------------
@@ -51,8 +60,8 @@ fi
 if [ -f "$node_dir/node_modules/ws/package.json" ]; then
   say "node ws present"
 else
-  say "npm install ws"
-  npm install --silent --no-audit --no-fund --prefix "$node_dir" ws
+  say "npm install ws@$WS_VERSION"
+  npm install --silent --no-audit --no-fund --prefix "$node_dir" "ws@$WS_VERSION"
 fi
 
 # --- Chromium ------------------------------------------------------------------------
