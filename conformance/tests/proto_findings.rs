@@ -1,6 +1,7 @@
 //! Findings about sockeye-proto, kept as tests. An `#[ignore]`d test here fails today and
 //! documents a reported issue; run them with `cargo test -p sockeye-conformance --test
-//! proto_findings -- --ignored`. When the issue is fixed, remove the `#[ignore]`.
+//! proto_findings -- --ignored`. When the issue is fixed, the `#[ignore]` goes and the test
+//! stays as a regression test.
 
 use sockeye_conformance::{
     CaseFilter, Chunking, Options, PollPolicy, SutRole, Verdict, run_in_memory,
@@ -26,21 +27,17 @@ fn run(filter: &str, poll: PollPolicy, role: SutRole) -> Vec<(String, Verdict, S
 }
 
 /// Case 5.6 (text fragment, ping, last fragment, written back to back so they arrive in
-/// one read). With the driver loop that sockeye-proto's crate documentation shows —
-/// `recv` until the read is consumed, echoing each message with `sender.send_text(.., &mut
-/// out)`, then one `poll_transmit(&mut out)` — the auto-pong is appended after the echo,
-/// because `Sender::send_text`/`send_binary` write to `out` directly while the pong waits
-/// in the control queue (`Sender::close` flushes the queue first; the data senders do
-/// not). The peer then sees the echo before the pong although the ping came first:
-/// §5.5.2 "SHOULD respond with Pong frame as soon as is practical"; Autobahn expects the
-/// pong first. sockeye-server's worker avoids it by calling `poll_transmit` before every
-/// `recv`; a fix in sockeye-proto would flush the control queue in `send_message` and
-/// `send_fragment` as `close` does (or document the per-event poll).
+/// one read), driven the way sockeye-proto's crate documentation shows: `recv` until the
+/// read is consumed, echoing each message with `sender.send_text(.., &mut out)`, then one
+/// `poll_transmit(&mut out)`. Found here: the auto-pong waited in the control queue while
+/// the echo went straight to `out`, so the peer saw the echo first although the ping came
+/// first (§5.5.2 "as soon as is practical"; Autobahn expects the pong first). Fixed in
+/// sockeye-proto: every frame the application sends is preceded by the queued control
+/// frames. Now a regression test over all of section 5.
 #[test]
-#[ignore = "sockeye-proto finding: data senders do not flush queued pongs first (reported)"]
 fn documented_driver_loop_keeps_the_pong_before_the_echo() {
     for role in [SutRole::Server, SutRole::Client] {
-        for (id, verdict, why) in run("5.6", PollPolicy::PerRead, role) {
+        for (id, verdict, why) in run("5.*", PollPolicy::PerRead, role) {
             assert_eq!(verdict, Verdict::Ok, "{role:?} {id}: {why}");
         }
     }

@@ -127,6 +127,7 @@ impl Sender {
         check_control_len(payload)?;
         let frame = ControlFrame::ping(payload, self.mask_key())
             .map_err(|_| Error::ControlPayloadTooLong)?;
+        self.queue.drain_into(out);
         out.extend_from_slice(&frame);
         Ok(())
     }
@@ -143,6 +144,7 @@ impl Sender {
         check_control_len(payload)?;
         let frame = ControlFrame::pong(payload, self.mask_key())
             .map_err(|_| Error::ControlPayloadTooLong)?;
+        self.queue.drain_into(out);
         out.extend_from_slice(&frame);
         Ok(())
     }
@@ -238,6 +240,11 @@ impl Sender {
     }
 
     /// Appends one data frame: header, then the payload, masked in place for a client.
+    ///
+    /// Control frames the connection queued itself (pongs) go first: they answer frames
+    /// that arrived before whatever this frame answers, so they leave in that order
+    /// (§5.5.2: a pong is sent "as soon as is practical") whichever way the driver
+    /// interleaves `recv`, sends and `poll_transmit`.
     pub(crate) fn write_frame(
         &mut self,
         fin: bool,
@@ -246,6 +253,7 @@ impl Sender {
         payload: &[u8],
         out: &mut Vec<u8>,
     ) {
+        self.queue.drain_into(out);
         let mask = self.mask_key();
         write_frame(fin, rsv, opcode, mask, payload, out);
     }

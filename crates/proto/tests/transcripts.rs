@@ -548,3 +548,24 @@ fn streaming_mode_delivers_chunks() {
     let seen = pair.server_receives(&client_frame(TEXT, b"ok\xc0\xaf"));
     assert_eq!(seen.close_code(), Some(1007));
 }
+
+#[test]
+fn a_queued_pong_goes_out_before_data_sent_after_it() {
+    // Client: ping "p". The server does not poll_transmit yet; its application then sends
+    // a text message. The pong answers something that came first, so it leaves first
+    // (§5.5.2 "as soon as is practical"), whatever the driver's polling pattern.
+    let mut pair = Pair::new();
+    let wire = pair.client_sends(|c, out| c.ping(b"p", out));
+    let mut input = wire.clone();
+    let r = pair.server.recv(&mut input, pair.now).unwrap();
+    assert_eq!(r.consumed, wire.len());
+    assert!(matches!(r.event, Some(sockeye_proto::Event::Ping(b"p"))));
+    let out = pair.server_sends(|s, out| s.send_text("after", out));
+    assert_eq!(out, b"\x8A\x01p\x81\x05after");
+    let mut rest = Vec::new();
+    assert_eq!(
+        pair.server.poll_transmit(&mut rest),
+        0,
+        "the pong went out once"
+    );
+}

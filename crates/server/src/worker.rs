@@ -401,9 +401,6 @@ impl<H: Handler> Worker<H> {
         let mut panicked = false;
         let mut at = 0;
         while at < input.len() {
-            // Frames the connection produced for the previous event (a pong) go out before
-            // anything the next events produce, in the order the peer caused them.
-            ws.poll_transmit(out);
             let Some(rest) = input.get_mut(at..) else {
                 break;
             };
