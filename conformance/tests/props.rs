@@ -143,16 +143,35 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
 
-    /// The same cases over loopback TCP against an echo server.
+    /// The same sequences over loopback TCP against the real `sockeye-server` echo
+    /// server (what `sockeye echo` runs), with the TCP chunking the kernel chooses.
     #[test]
     fn over_loopback_tcp(seq in sequence(true), clean in any::<bool>()) {
         let seq = if clean { Sequence { fault: None, ..seq } } else { seq };
-        let server = support::EchoServer::start(Config::default());
-        let url = sockeye_handshake::WsUrl::parse(&server.url()).unwrap();
+        let server = sockeye_server_url();
+        let url = sockeye_handshake::WsUrl::parse(server).unwrap();
         let mut rng = sockeye_conformance::rng::Rng::new(1);
         let timing = Timing { wait: Duration::from_secs(2), per_mib: Duration::from_millis(500) };
         let (mut t, _) = sockeye_conformance::tcp::connect(&url, Duration::from_secs(2), &mut rng).unwrap();
         let r = run_case(&seq.to_case("prop"), TesterRole::Client, &mut t, &timing, 3);
         prop_assert_eq!(r.behavior, Verdict::Ok, "{}", r.reason());
     }
+}
+
+/// One `sockeye-server` echo server for this test binary (2 threads, defaults).
+fn sockeye_server_url() -> &'static str {
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        let mut config = sockeye_server::ServerConfig::default();
+        config.threads = 2;
+        let server = sockeye_server::Server::bind(
+            "127.0.0.1:0".parse().unwrap(),
+            config,
+            sockeye_server::Echo,
+        )
+        .unwrap();
+        let url = format!("ws://{}/", server.local_addr());
+        std::mem::forget(server); // lives as long as the test process
+        url
+    })
 }
