@@ -150,6 +150,11 @@ fn headless_chromium_page_against_our_server() {
     // Text and ArrayBuffer of every size, two non-ASCII texts, a Uint8Array view, a Blob,
     // and a binary message received as a Blob.
     assert_echoes(&r["echoes"], SIZES.len() * 2 + 5);
+    assert_eq!(
+        r["burst"],
+        serde_json::json!({"sent": 1000, "in_order": true}),
+        "1000 messages sent at once come back complete and in order"
+    );
     // The browser answered the server's ping with its payload.
     assert_eq!(
         r["server_ping"],

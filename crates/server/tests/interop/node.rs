@@ -50,6 +50,7 @@ fn ws_client_against_our_server() {
 
     // The client's close: answered with the same code, TCP closed promptly.
     assert_eq!(r["close"]["code"], 4321, "{}", r["close"]);
+    assert_eq!(r["close"]["before"], serde_json::json!(["last words"]));
     assert!(r["close"]["ms"].as_u64().unwrap() < 2000, "{}", r["close"]);
     // The server's closes: from the callback, through the handle, on shutdown.
     assert_eq!(r["callback_close"]["code"], CALLBACK_CLOSE.0);
@@ -66,7 +67,21 @@ fn ws_client_against_our_server() {
     assert_eq!(r["too_big_close"]["code"], 1009, "{}", r["too_big_close"]);
     assert_eq!(r["bad_utf8_close"]["code"], 1007, "{}", r["bad_utf8_close"]);
 
-    let seen = server.seen(6);
+    // A client that stops reading while sending 64 MiB: the server stops reading too
+    // (the client's own buffer fills), then recovers: every echo whole, in order.
+    let slow = &r["slow_reader"];
+    assert_eq!(
+        (&slow["sent"], &slow["intact"]),
+        (&64.into(), &64.into()),
+        "{slow}"
+    );
+    assert_eq!(slow["close"]["code"], 1000, "{slow}");
+    assert!(
+        slow["buffered_while_paused"].as_u64().unwrap() > 0,
+        "{slow}"
+    );
+
+    let seen = server.seen(7);
     let main = TestServer::conn(&seen, "/node");
     assert!(
         seen.iter().any(
@@ -83,6 +98,7 @@ fn ws_client_against_our_server() {
         ("/node-callback-close", CALLBACK_CLOSE.0),
         ("/node-handle-close", HANDLE_CLOSE.0),
         ("/node-shutdown", 1001),
+        ("/node-slow-reader", 1000),
     ] {
         let closed = TestServer::closed(&seen, TestServer::conn(&seen, path));
         assert_eq!((closed.code.as_u16(), closed.clean), (code, true), "{path}");
@@ -160,6 +176,13 @@ fn our_client_against_ws_server() {
     let data = support::binary_of(16 << 20);
     ws.send_binary(&data).unwrap();
     assert!(ws.recv().unwrap() == Message::Binary(data), "16 MiB echo");
+
+    // ws sends a fragmented message with a ping between the fragments: the ping is
+    // surfaced (and answered) first, then the whole message; ws got our pong.
+    ws.send_text("cmd:fragments").unwrap();
+    assert_eq!(ws.recv().unwrap(), Message::Ping(b"between".to_vec()));
+    assert_eq!(ws.recv().unwrap(), Message::Text("Hello".into()));
+    assert_eq!(ws.recv().unwrap(), Message::Text("pong:between".into()));
 
     // Our ping, ws's pong.
     ws.ping(b"sockeye-client-ping").unwrap();

@@ -110,10 +110,12 @@ async function main() {
   c.ws.send('cmd:ping');
   result.server_ping = (await c.next('server ping')).data;
 
+  // A message right before the close is still echoed, before the server's close frame.
   const started = Date.now();
+  c.ws.send('last words');
   c.ws.close(4321, 'node done ✓');
   const closed = await withTimeout(c.closedPromise, 'close');
-  result.close = { ...closed, ms: Date.now() - started };
+  result.close = { ...closed, ms: Date.now() - started, before: c.messages.map((m) => m.data) };
 
   // Connection 2: the server closes it from its handler callback.
   const d = open('/node-callback-close');
@@ -137,6 +139,30 @@ async function main() {
   await h.opened;
   h.ws.send(Buffer.from([0x6f, 0x6b, 0xc3, 0x28]), { binary: false }); // a text frame, not UTF-8
   result.bad_utf8_close = await withTimeout(h.closedPromise, 'bad-utf8 close');
+
+  // A slow reader: the client stops reading while it sends 64 MiB. The server must stop
+  // reading too (back-pressure) rather than queue everything or cut the client off, and
+  // recover once the client reads again: every echo arrives, whole and in order.
+  const sr = open('/node-slow-reader');
+  await sr.opened;
+  sr.ws._socket.pause();
+  const COUNT = 64;
+  for (let i = 0; i < COUNT; i++) sr.ws.send(Buffer.alloc(1 << 20, i), { binary: true });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const bufferedWhilePaused = sr.ws.bufferedAmount;
+  sr.ws._socket.resume();
+  let intact = 0;
+  for (let i = 0; i < COUNT; i++) {
+    const m = await sr.next(`slow reader echo ${i}`);
+    if (m.binary && m.data.length === 1 << 20 && m.data.every((b) => b === i)) intact++;
+  }
+  sr.ws.close(1000);
+  result.slow_reader = {
+    sent: COUNT,
+    intact,
+    buffered_while_paused: bufferedWhilePaused,
+    close: await withTimeout(sr.closedPromise, 'slow reader close'),
+  };
 
   // Last: the server shuts down (close 1001 to every connection).
   const f = open('/node-shutdown');

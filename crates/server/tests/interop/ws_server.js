@@ -8,6 +8,7 @@
 //   {"event": "close", "path": P, "code": C, "reason": R}   a connection ended
 // Accepts the subprotocol `chat` when offered. Echoes every message, except:
 //   "cmd:ping"  -> pings the client with "node-ping"; each pong is answered "pong:<payload>"
+//   "cmd:fragments" -> sends "Hel", a ping "between", "", "lo" as one fragmented message
 //   "cmd:close" -> closes with 4003 "node says bye"
 // The test kills it (by PID) when done; as a safety net it exits by itself after 60 s.
 'use strict';
@@ -29,6 +30,11 @@ wss.on('connection', (ws, req) => {
   ws.on('message', (data, isBinary) => {
     if (!isBinary && data.toString() === 'cmd:ping') {
       ws.ping('node-ping');
+    } else if (!isBinary && data.toString() === 'cmd:fragments') {
+      ws.send('Hel', { fin: false });
+      ws.ping('between');
+      ws.send('', { fin: false });
+      ws.send('lo', { fin: true });
     } else if (!isBinary && data.toString() === 'cmd:close') {
       ws.close(4003, 'node says bye');
     } else {
