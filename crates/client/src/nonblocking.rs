@@ -16,6 +16,10 @@ use crate::{ClientBuilder, Error, Timeout};
 
 /// Output capacity kept after the buffer drains; more is given back to the allocator.
 const KEEP_OUT_CAPACITY: usize = 64 * 1024;
+
+/// Most unread input discarded when the connection ends, so that closing the socket does
+/// not turn into a reset (see `MioClient::abort`).
+const ABORT_DRAIN_MAX: usize = 64 << 10;
 /// Room for a frame header (and mask) when checking the output limit.
 const FRAME_OVERHEAD: usize = 14;
 
@@ -690,9 +694,24 @@ impl MioClient {
     }
 
     /// Shuts the socket down and marks the connection ended.
+    ///
+    /// Input still waiting in the socket is read and discarded first (up to
+    /// [`ABORT_DRAIN_MAX`] bytes, without blocking), and only our sending side is shut
+    /// down: closing a socket with unread input makes the kernel send a reset, which can
+    /// destroy the close frame we just wrote before the server reads it. (The blocking
+    /// client goes further and waits up to a second for the server's FIN; a non-blocking
+    /// client cannot wait here.)
     fn abort(&mut self, error: Error) -> Error {
         if !matches!(self.phase, Phase::Done) {
-            let _ = self.stream.shutdown(Shutdown::Both);
+            let mut sink = [0u8; 4096];
+            let mut drained = 0;
+            while drained < ABORT_DRAIN_MAX {
+                match self.stream.read(&mut sink) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => drained += n,
+                }
+            }
+            let _ = self.stream.shutdown(Shutdown::Write);
             self.phase = Phase::Done;
         }
         self.out = Vec::new();
