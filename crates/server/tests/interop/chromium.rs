@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::mpsc::{Sender, channel};
 use std::thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
@@ -133,12 +133,29 @@ fn headless_chromium_page_against_our_server() {
     let _stdout = browser.stdout_lines();
     let stderr = browser.stderr_text();
 
-    let report = results.recv_timeout(Duration::from_secs(40));
-    drop(browser); // SIGTERM to the browser's process group, then SIGKILL
-    let report = report.unwrap_or_else(|_| {
+    // The page's report, at most 40 s away; a browser that exits first fails at once.
+    let until = Instant::now() + Duration::from_secs(40);
+    let mut exited = None;
+    let report = loop {
+        match results.recv_timeout(Duration::from_millis(200)) {
+            Ok(report) => break Some(report),
+            Err(_) if Instant::now() >= until => break None,
+            Err(_) => {
+                exited = browser.wait_timeout(Duration::ZERO);
+                if exited.is_some() {
+                    break None;
+                }
+            }
+        }
+    };
+    drop(browser); // SIGTERM to the browser, SIGKILL to its process group if needed
+    let report = report.unwrap_or_else(|| {
         panic!(
-            "no report from the page within 40 s; chromium's stderr:\n{}",
-            stderr.join().unwrap_or_default()
+            "no report from the page ({}); chromium's stderr:\n{}",
+            exited.map_or("within 40 s".to_owned(), |s| format!(
+                "chromium exited: {s}"
+            )),
+            stderr.get()
         )
     });
     let r: Value = serde_json::from_str(&report).unwrap();

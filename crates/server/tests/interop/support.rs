@@ -148,14 +148,16 @@ impl Proc {
         rx
     }
 
-    /// Its stderr, collected by a thread: join to read it.
-    pub fn stderr_text(&mut self) -> thread::JoinHandle<String> {
+    /// Its stderr, collected by a thread until the pipe closes.
+    pub fn stderr_text(&mut self) -> StderrText {
         let mut stderr = self.child.stderr.take().expect("stderr already taken");
+        let (tx, rx) = channel();
         thread::spawn(move || {
             let mut s = String::new();
             let _ = stderr.read_to_string(&mut s);
-            s
-        })
+            let _ = tx.send(s);
+        });
+        StderrText(rx)
     }
 
     /// Waits for the exit, at most `timeout`.
@@ -178,6 +180,19 @@ impl Proc {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+    }
+}
+
+/// A child's stderr being collected.
+pub struct StderrText(Receiver<String>);
+
+impl StderrText {
+    /// All of it, once the pipe has closed (at most 5 s after the call: a helper process
+    /// that inherited the pipe cannot make a failing test hang).
+    pub fn get(self) -> String {
+        self.0
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_else(|_| "(stderr still open after 5 s)".to_owned())
     }
 }
 
@@ -210,8 +225,13 @@ pub fn run_json_script(cmd: Command, timeout: Duration) -> serde_json::Value {
     let stderr = proc.stderr_text();
     let status = proc.wait_timeout(timeout);
     drop(proc); // kills it if it is still running, which closes its pipes
-    let out: Vec<String> = lines.iter().collect();
-    let err = stderr.join().unwrap_or_default();
+    // Until the pipe closes, at most 5 s (a grandchild could hold it open).
+    let until = Instant::now() + Duration::from_secs(5);
+    let mut out = Vec::new();
+    while let Ok(line) = lines.recv_timeout(until.saturating_duration_since(Instant::now())) {
+        out.push(line);
+    }
+    let err = stderr.get();
     let status =
         status.unwrap_or_else(|| panic!("{what} timed out after {timeout:?}\n{out:?}\n{err}"));
     assert!(
