@@ -1,10 +1,10 @@
 //! Interop: our client against the Python `websockets` library's echo server (a peer no
 //! one here wrote).
 //!
-//! The library is installed in a virtual environment under
-//! `target/interop/venv` (created if missing: `python3 -m venv` + `pip install
-//! websockets`). When that is impossible (no Python, no network) the test is skipped
-//! with a notice, unless the environment variable `CI` is `true`: then it fails.
+//! The library lives in the virtual environment `bash .ci/interop-setup.sh` creates
+//! (`target/interop/venv`, or under `$SOCKEYE_INTEROP_DIR`); tests never install anything.
+//! When it is missing the test is skipped with a notice, unless the environment variable
+//! `CI` is `true`: then it fails.
 #![allow(missing_docs, clippy::unwrap_used, clippy::print_stderr)]
 
 use std::io::{BufRead, BufReader};
@@ -47,26 +47,20 @@ fn quiet(cmd: &mut Command) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// The venv's python with `websockets` importable, creating it if needed.
+/// The venv's python with `websockets` importable.
 fn python() -> Result<PathBuf, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let venv = root.join("target/interop/venv");
-    let python = venv.join("bin/python");
-    let has_websockets = || quiet(Command::new(&python).args(["-c", "import websockets"]));
-    if python.exists() && has_websockets() {
-        return Ok(python);
-    }
-    std::fs::create_dir_all(root.join("target/interop")).map_err(|e| e.to_string())?;
-    if !python.exists() && !quiet(Command::new("python3").arg("-m").arg("venv").arg(&venv)) {
-        return Err("`python3 -m venv` failed".into());
-    }
-    if !quiet(Command::new(&python).args(["-m", "pip", "install", "-q", "websockets"])) {
-        return Err("`pip install websockets` failed".into());
-    }
-    if has_websockets() {
+    let dir = std::env::var_os("SOCKEYE_INTEROP_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/interop"),
+        PathBuf::from,
+    );
+    let python = dir.join("venv/bin/python");
+    if python.exists() && quiet(Command::new(&python).args(["-c", "import websockets"])) {
         Ok(python)
     } else {
-        Err("websockets not importable after install".into())
+        Err(format!(
+            "no Python websockets at {}: run `bash .ci/interop-setup.sh`",
+            python.display()
+        ))
     }
 }
 
