@@ -12,6 +12,11 @@
 //! new edge), which saves the read that would only say `WouldBlock`, as Sockeye does.
 //! Output the socket does not take is kept for that connection, and reading from it
 //! stops until that drains. An idle connection owns no buffer.
+//!
+//! `--whole BYTES` echoes whole messages instead: input is collected until `BYTES` have
+//! arrived and only then written back, in one `write` from the collecting buffer (one copy,
+//! no framing). Not part of the default comparison: it shows what waiting for a whole
+//! message costs by itself, without any WebSocket work (`e2e --servers raw-whole`).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{self, Read, Write};
@@ -33,6 +38,8 @@ struct Conn {
     out: Vec<u8>,
     out_pos: usize,
     write_interest: bool,
+    /// `--whole`: the message being collected.
+    acc: Vec<u8>,
 }
 
 struct Server {
@@ -43,6 +50,8 @@ struct Server {
     /// Connections to read again at the end of the turn (fairness cut-off, or reading
     /// resumed after their output drained: no edge reports what came meanwhile).
     resume: Vec<usize>,
+    /// `--whole BYTES`, or 0 to echo what each read brings.
+    whole: usize,
 }
 
 impl Server {
@@ -70,6 +79,7 @@ impl Server {
                 out: Vec::new(),
                 out_pos: 0,
                 write_interest: false,
+                acc: Vec::new(),
             };
             if slot == self.conns.len() {
                 self.conns.push(Some(conn));
@@ -110,18 +120,22 @@ impl Server {
                 }
             };
             let data = &self.buf[..n];
-            match conn.stream.write(data) {
-                Ok(k) if k == n => {}
-                Ok(k) => conn.out.extend_from_slice(&data[k..]),
-                Err(e)
-                    if e.kind() == io::ErrorKind::WouldBlock
-                        || e.kind() == io::ErrorKind::Interrupted =>
-                {
-                    conn.out.extend_from_slice(data);
-                }
-                Err(_) => {
-                    failed = true;
-                    break;
+            if self.whole > 0 {
+                collect(conn, data, self.whole);
+            } else {
+                match conn.stream.write(data) {
+                    Ok(k) if k == n => {}
+                    Ok(k) => conn.out.extend_from_slice(&data[k..]),
+                    Err(e)
+                        if e.kind() == io::ErrorKind::WouldBlock
+                            || e.kind() == io::ErrorKind::Interrupted =>
+                    {
+                        conn.out.extend_from_slice(data);
+                    }
+                    Err(_) => {
+                        failed = true;
+                        break;
+                    }
                 }
             }
             if n < self.buf.len() && !drain {
@@ -181,7 +195,29 @@ impl Server {
     }
 }
 
-fn run(listen: SocketAddr) -> io::Result<()> {
+/// `--whole`: collects input; each whole message moves to the output (no copy when the
+/// output is empty, as it is between echoes).
+fn collect(conn: &mut Conn, mut data: &[u8], whole: usize) {
+    while !data.is_empty() {
+        if conn.acc.capacity() == 0 {
+            conn.acc.reserve_exact(whole);
+        }
+        let take = (whole - conn.acc.len()).min(data.len());
+        conn.acc.extend_from_slice(&data[..take]);
+        data = &data[take..];
+        if conn.acc.len() == whole {
+            let message = std::mem::take(&mut conn.acc);
+            if conn.out.is_empty() {
+                conn.out = message;
+                conn.out_pos = 0;
+            } else {
+                conn.out.extend_from_slice(&message);
+            }
+        }
+    }
+}
+
+fn run(listen: SocketAddr, whole: usize) -> io::Result<()> {
     let mut listener = TcpListener::bind(listen)?;
     let poll = Poll::new()?;
     poll.registry()
@@ -194,6 +230,7 @@ fn run(listen: SocketAddr) -> io::Result<()> {
         free: Vec::new(),
         buf: vec![0; READ_BUF],
         resume: Vec::new(),
+        whole,
     };
     let mut events = Events::with_capacity(1024);
     loop {
@@ -225,17 +262,20 @@ fn run(listen: SocketAddr) -> io::Result<()> {
 
 fn main() -> ExitCode {
     let mut args = Args::from_env();
-    let listen = match args
-        .value_or("--listen", SocketAddr::from(([127, 0, 0, 1], 9002)))
-        .and_then(|l| args.finish().map(|()| l))
-    {
-        Ok(l) => l,
+    let parsed = (|| {
+        let listen = args.value_or("--listen", SocketAddr::from(([127, 0, 0, 1], 9002)))?;
+        let whole = args.value_or("--whole", 0)?;
+        args.finish()?;
+        Ok::<_, String>((listen, whole))
+    })();
+    let (listen, whole) = match parsed {
+        Ok(p) => p,
         Err(e) => {
             eprintln!("echo-raw: {e}");
             return ExitCode::FAILURE;
         }
     };
-    match run(listen) {
+    match run(listen, whole) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("echo-raw: {e}");

@@ -47,6 +47,10 @@ struct Server {
     program: &'static str,
     args: &'static [&'static str],
     protocol: Protocol,
+    /// Passed `--whole SIZE` (the scenario's message size).
+    whole: bool,
+    /// Run unless `--servers` says otherwise.
+    default: bool,
 }
 
 const SERVERS: &[Server] = &[
@@ -56,6 +60,8 @@ const SERVERS: &[Server] = &[
         program: "sockeye",
         args: &["echo", "--threads", "1"],
         protocol: Protocol::WebSocket,
+        whole: false,
+        default: true,
     },
     Server {
         id: "raw",
@@ -63,6 +69,8 @@ const SERVERS: &[Server] = &[
         program: "echo-raw",
         args: &[],
         protocol: Protocol::Raw,
+        whole: false,
+        default: true,
     },
     Server {
         id: "fastws",
@@ -70,6 +78,8 @@ const SERVERS: &[Server] = &[
         program: "echo-fastws",
         args: &[],
         protocol: Protocol::WebSocket,
+        whole: false,
+        default: true,
     },
     Server {
         id: "tungstenite",
@@ -77,6 +87,8 @@ const SERVERS: &[Server] = &[
         program: "echo-tungstenite",
         args: &[],
         protocol: Protocol::WebSocket,
+        whole: false,
+        default: true,
     },
     Server {
         id: "tungstenite-4k",
@@ -84,6 +96,17 @@ const SERVERS: &[Server] = &[
         program: "echo-tungstenite",
         args: &["--read-buffer", "4096"],
         protocol: Protocol::WebSocket,
+        whole: false,
+        default: true,
+    },
+    Server {
+        id: "raw-whole",
+        label: "raw TCP echo, whole messages",
+        program: "echo-raw",
+        args: &[],
+        protocol: Protocol::Raw,
+        whole: true,
+        default: false,
     },
 ];
 
@@ -231,9 +254,14 @@ struct Settings {
     quick: bool,
 }
 
-fn pick<T>(all: &[T], id: impl Fn(&T) -> &str, list: Option<String>) -> Result<Vec<usize>, String> {
+fn pick<T>(
+    all: &[T],
+    id: impl Fn(&T) -> &str,
+    default: impl Fn(&T) -> bool,
+    list: Option<String>,
+) -> Result<Vec<usize>, String> {
     let Some(list) = list else {
-        return Ok((0..all.len()).collect());
+        return Ok((0..all.len()).filter(|&i| default(&all[i])).collect());
     };
     list.split(',')
         .map(|want| {
@@ -247,8 +275,8 @@ fn pick<T>(all: &[T], id: impl Fn(&T) -> &str, list: Option<String>) -> Result<V
 fn settings() -> Result<Settings, String> {
     let mut args = Args::from_env();
     let quick = args.flag("--quick");
-    let scenarios = pick(SCENARIOS, |s| s.id, args.value("--scenarios")?)?;
-    let servers = pick(SERVERS, |s| s.id, args.value("--servers")?)?;
+    let scenarios = pick(SCENARIOS, |s| s.id, |_| true, args.value("--scenarios")?)?;
+    let servers = pick(SERVERS, |s| s.id, |s| s.default, args.value("--servers")?)?;
     let default_plot = if quick {
         std::env::temp_dir().join("e2e-echo-quick.svg")
     } else {
@@ -335,10 +363,16 @@ fn address_in(line: &str) -> Option<SocketAddr> {
 }
 
 impl ServerProcess {
-    fn start(launcher: &Launcher, bin_dir: &Path, server: &Server) -> Result<Self, String> {
+    fn start(
+        launcher: &Launcher,
+        bin_dir: &Path,
+        server: &Server,
+        extra: &[String],
+    ) -> Result<Self, String> {
         let mut command = launcher.command(0, &bin_dir.join(server.program));
         command
             .args(server.args)
+            .args(extra)
             .args(["--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
@@ -393,7 +427,11 @@ fn run_one(
     server: &Server,
     scenario: &Scenario,
 ) -> Result<Sample, String> {
-    let process = ServerProcess::start(launcher, &settings.bin_dir, server)?;
+    let extra = match scenario.work {
+        Work::Load { size, .. } if server.whole => vec!["--whole".to_owned(), size.to_string()],
+        _ => Vec::new(),
+    };
+    let process = ServerProcess::start(launcher, &settings.bin_dir, server, &extra)?;
     let mut command = launcher.command(1, &settings.bin_dir.join("loadgen"));
     let addr = process.addr.to_string();
     let pid = process.pid().to_string();

@@ -26,7 +26,9 @@ pub(crate) struct Panel {
     bars: Vec<Bar>,
 }
 
-const COLORS: [&str; 5] = ["#0b7a75", "#8c8c8c", "#e07b39", "#3a6ea5", "#8fb3d9"];
+const COLORS: [&str; 6] = [
+    "#0b7a75", "#8c8c8c", "#e07b39", "#3a6ea5", "#8fb3d9", "#c9c9c9",
+];
 
 pub(crate) fn panels(settings: &Settings, results: &Results) -> Vec<Panel> {
     settings
