@@ -280,7 +280,11 @@ fn settings() -> Result<Settings, String> {
     let default_plot = if quick {
         std::env::temp_dir().join("e2e-echo-quick.svg")
     } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/perf/e2e-echo.svg")
+        let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        crate_dir
+            .parent()
+            .unwrap_or(crate_dir)
+            .join("docs/perf/e2e-echo.svg")
     };
     let exe = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
     let default_bins = exe.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -465,6 +469,12 @@ fn run_one(
     let r = parse_result(&stdout).ok_or_else(|| format!("no result in `{}`", stdout.trim()))?;
     let get = |k: &str| r.get(k).copied().unwrap_or(f64::NAN);
     drop(process);
+    // Let the kernel finish tearing down the connections (10,000 of them after a hold)
+    // before the next run measures anything.
+    std::thread::sleep(match scenario.work {
+        Work::Hold => Duration::from_secs(2),
+        Work::Load { .. } => Duration::from_millis(200),
+    });
     Ok(match scenario.work {
         Work::Load { .. } => Sample::Load {
             msgs_per_s: get("msgs_per_s"),

@@ -197,7 +197,11 @@ pub(crate) fn svg(panels: &[Panel], subtitle: &[String]) -> String {
                 r#"<text x="{:.1}" y="{}">{}{}</text>"#,
                 x0 + LABEL_W + w.max(scale(bar.max)) + 5.0,
                 y + BAR_H - 5.0,
-                short(bar.median),
+                if panel.log {
+                    thousands(bar.median)
+                } else {
+                    short(bar.median)
+                },
                 if bar.median.is_finite() {
                     panel.unit
                 } else {
