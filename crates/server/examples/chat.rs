@@ -24,7 +24,10 @@ struct Chat {
 
 impl Chat {
     fn everyone(&self) -> Vec<ConnId> {
-        self.members.lock().map(|m| m.iter().copied().collect()).unwrap_or_default()
+        self.members
+            .lock()
+            .map(|m| m.iter().copied().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -61,7 +64,9 @@ impl Handler for Chat {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9002".into());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9002".into());
     let server = Server::bind(addr.parse()?, ServerConfig::default(), Chat::default())?;
     println!("chat room on ws://{}/chat", server.local_addr());
     server.run_until_shutdown();

@@ -113,6 +113,10 @@ mod tests {
         let open = size_of::<Open<()>>();
         println!("Conn<()> = {conn} bytes, boxed Open<()> = {open} bytes");
         assert!(conn <= 192, "Conn<()> grew to {conn} bytes");
-        assert!(conn + open <= 640, "idle open connection grew to {} bytes", conn + open);
+        assert!(
+            conn + open <= 640,
+            "idle open connection grew to {} bytes",
+            conn + open
+        );
     }
 }

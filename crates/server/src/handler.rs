@@ -72,6 +72,19 @@ pub trait Handler: Send + Sync + 'static {
     /// A whole message arrived. Reply through `cx` (no copy of the message is made).
     fn on_message(&self, cx: &mut Context<'_>, state: &mut Self::State, message: Message<'_>);
 
+    /// Deliver messages in pieces, as they arrive ([`Handler::on_chunk`]), instead of
+    /// whole ([`Handler::on_message`]). A streaming handler needs no buffer for a large
+    /// message and can answer before it has all arrived. Default `false`.
+    const STREAMING: bool = false;
+
+    /// With [`Handler::STREAMING`]: the next piece of a message (`first` and `last` mark
+    /// its ends; a message that arrived in one read is one call with both set). Text is
+    /// checked as it arrives: the pieces so far are a valid UTF-8 prefix, and the whole
+    /// message is valid once `last` is seen.
+    fn on_chunk(&self, cx: &mut Context<'_>, state: &mut Self::State, chunk: Chunk<'_>) {
+        let _ = (cx, state, chunk);
+    }
+
     /// A ping arrived (the pong is already queued unless auto-pong was turned off).
     fn on_ping(&self, cx: &mut Context<'_>, state: &mut Self::State, payload: &[u8]) {
         let _ = (cx, state, payload);
@@ -87,6 +100,19 @@ pub trait Handler: Send + Sync + 'static {
     fn on_close(&self, id: ConnId, state: Self::State, closed: Closed) {
         let _ = (id, state, closed);
     }
+}
+
+/// A piece of a message, for a streaming handler ([`Handler::on_chunk`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Chunk<'a> {
+    /// Text or binary.
+    pub kind: sockeye_proto::MessageKind,
+    /// The bytes (unmasked).
+    pub data: &'a [u8],
+    /// The message's first piece.
+    pub first: bool,
+    /// The message's last piece.
+    pub last: bool,
 }
 
 /// What a send did.
@@ -146,6 +172,18 @@ impl Context<'_> {
     /// Sends a text message to this connection.
     pub fn send_text(&mut self, text: &str) -> SendStatus {
         self.send_with(text.len(), |s, out| s.send_text(text, out))
+    }
+
+    /// Sends the next fragment of a message (§5.4): the first call starts a message of
+    /// `kind`, later ones continue it, the one with `fin` ends it. For text, the fragments
+    /// together must be UTF-8 (a fragment may end inside a character).
+    pub fn send_fragment(
+        &mut self,
+        kind: sockeye_proto::MessageKind,
+        data: &[u8],
+        fin: bool,
+    ) -> SendStatus {
+        self.send_with(data.len(), |s, out| s.send_fragment(kind, data, fin, out))
     }
 
     /// Sends a binary message to this connection.

@@ -53,8 +53,8 @@ impl Server {
             ));
         }
         let mut config = config;
-        // The server delivers whole messages to its handler.
-        config.connection.streaming = false;
+        // Whole messages to the handler, or pieces as they arrive if it streams.
+        config.connection.streaming = H::STREAMING;
 
         let first = listen(addr, config.backlog)?;
         let local_addr = first

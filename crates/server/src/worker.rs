@@ -25,7 +25,9 @@ use crate::conn::{Conn, Open, Phase};
 use crate::handle::{Command, ServerHandle};
 use crate::slab::Slab;
 use crate::timers::Timers;
-use crate::{Closed, ConnId, Context, Handler, Message, OverflowPolicy, Refusal, ServerConfig};
+use crate::{
+    Chunk, Closed, ConnId, Context, Handler, Message, OverflowPolicy, Refusal, ServerConfig,
+};
 
 pub(crate) const LISTENER: Token = Token(usize::MAX);
 pub(crate) const WAKER: Token = Token(usize::MAX - 1);
@@ -430,8 +432,22 @@ impl<H: Handler> Worker<H> {
                 Event::Ping(payload) => handler.on_ping(&mut cx, state, payload),
                 Event::Pong(payload) => handler.on_pong(&mut cx, state, payload),
                 Event::Close { code, reason } => *peer_close = Some((code, reason.to_owned())),
-                // The server runs its connections with whole-message delivery.
-                Event::Chunk { .. } => {}
+                // Only with `Handler::STREAMING` (else messages come whole).
+                Event::Chunk {
+                    kind,
+                    data,
+                    first,
+                    last,
+                } => handler.on_chunk(
+                    &mut cx,
+                    state,
+                    Chunk {
+                        kind,
+                        data,
+                        first,
+                        last,
+                    },
+                ),
             }));
             if call.is_err() {
                 panicked = true;

@@ -149,6 +149,30 @@ impl RawClient {
         }
     }
 
+    /// The next whole data message, assembled from its fragments (§5.4), with the control
+    /// frames that arrived before it completed, in order.
+    pub fn recv_message(&mut self) -> (Vec<Frame>, OpCode, Vec<u8>) {
+        let mut controls = Vec::new();
+        let mut kind = None;
+        let mut data = Vec::new();
+        loop {
+            let frame = self.recv().expect("a frame");
+            if frame.opcode.is_control() {
+                controls.push(frame);
+                continue;
+            }
+            match (kind, frame.opcode) {
+                (None, OpCode::Text | OpCode::Binary) => kind = Some(frame.opcode),
+                (Some(_), OpCode::Continuation) => {}
+                (k, op) => panic!("{op:?} frame while in message {k:?} (§5.4)"),
+            }
+            data.extend_from_slice(&frame.payload);
+            if frame.fin {
+                return (controls, kind.unwrap_or(OpCode::Binary), data);
+            }
+        }
+    }
+
     /// Reads frames until a close frame; returns its code (None if EOF came first).
     pub fn expect_close(&mut self) -> Option<u16> {
         while let Some(frame) = self.recv() {
