@@ -4,7 +4,7 @@
 //!
 //! With no argument it walks through the RFC 6455 §5.7 examples; with a hex string (e.g.
 //! `818537fa213d7f9f4d5158`) it parses that as a sequence of frames.
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
 
@@ -107,7 +107,7 @@ fn examples() -> Vec<u8> {
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
