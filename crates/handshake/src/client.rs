@@ -4,7 +4,7 @@
 use crate::client_response::parse_response;
 use crate::extensions::write_list;
 use crate::response::{check_header, write_header};
-use crate::scan::{ScanError, Scanner};
+use crate::scan::Scanner;
 use crate::tokens::{is_field_value, is_token};
 use crate::{AcceptKey, BuildError, Extension, Key, Limits, Outcome, ResponseError, Status, WsUrl};
 
@@ -197,22 +197,12 @@ impl ClientHandshake {
     /// A [`ResponseError`] when the response is malformed, too large, or a `101` that
     /// breaks a rule of §4.1: fail the connection.
     pub fn parse_response(&mut self, buf: &[u8]) -> Result<Status<Outcome>, ResponseError> {
-        let end = match self.scanner.scan(buf, &self.limits) {
-            Ok(Some(end)) => end,
-            Ok(None) => return Ok(Status::Incomplete),
-            Err(e) => {
-                self.scanner.reset();
-                return Err(match e {
-                    ScanError::HeadTooLarge => ResponseError::HeadTooLarge,
-                    ScanError::TooManyHeaders => ResponseError::TooManyHeaders,
-                    ScanError::LineTooLong => ResponseError::LineTooLong,
-                });
+        match self.scanner.next_head(buf, &self.limits)? {
+            Some((head, header_lines)) => {
+                parse_response(self, head, header_lines).map(Status::Complete)
             }
-        };
-        self.scanner.reset();
-        self.scanner.count(end.len);
-        let head = buf.get(..end.len).ok_or(ResponseError::Malformed)?;
-        parse_response(self, head, end.header_lines).map(Status::Complete)
+            None => Ok(Status::Incomplete),
+        }
     }
 
     /// The `Sec-WebSocket-Accept` value the server must answer with.

@@ -282,3 +282,23 @@ impl fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {}
+
+impl From<crate::scan::ScanError> for RequestError {
+    fn from(e: crate::scan::ScanError) -> Self {
+        match e {
+            crate::scan::ScanError::HeadTooLarge => Self::HeadTooLarge,
+            crate::scan::ScanError::TooManyHeaders => Self::TooManyHeaders,
+            crate::scan::ScanError::LineTooLong => Self::LineTooLong,
+        }
+    }
+}
+
+impl From<crate::scan::ScanError> for ResponseError {
+    fn from(e: crate::scan::ScanError) -> Self {
+        match e {
+            crate::scan::ScanError::HeadTooLarge => Self::HeadTooLarge,
+            crate::scan::ScanError::TooManyHeaders => Self::TooManyHeaders,
+            crate::scan::ScanError::LineTooLong => Self::LineTooLong,
+        }
+    }
+}

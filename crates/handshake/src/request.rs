@@ -3,7 +3,7 @@
 
 use crate::extensions::parse_list;
 use crate::headers::{Field, Headers, Span};
-use crate::scan::{ScanError, Scanner};
+use crate::scan::Scanner;
 use crate::tokens::{is_token, list_contains, list_items, trim_ows};
 use crate::{Accept, BuildError, Extension, Key, Limits, RequestError, Status};
 
@@ -38,22 +38,10 @@ impl RequestParser {
     /// A [`RequestError`] names the rule broken; send its
     /// [`response`](RequestError::write_response) and close the connection.
     pub fn parse(&mut self, buf: &[u8]) -> Result<Status<Request>, RequestError> {
-        let end = match self.scanner.scan(buf, &self.limits) {
-            Ok(Some(end)) => end,
-            Ok(None) => return Ok(Status::Incomplete),
-            Err(e) => {
-                self.scanner.reset();
-                return Err(match e {
-                    ScanError::HeadTooLarge => RequestError::HeadTooLarge,
-                    ScanError::TooManyHeaders => RequestError::TooManyHeaders,
-                    ScanError::LineTooLong => RequestError::LineTooLong,
-                });
-            }
-        };
-        self.scanner.reset();
-        self.scanner.count(end.len);
-        let head = buf.get(..end.len).ok_or(RequestError::Malformed)?;
-        Request::parse(head, end.header_lines).map(Status::Complete)
+        match self.scanner.next_head(buf, &self.limits)? {
+            Some((head, header_lines)) => Request::parse(head, header_lines).map(Status::Complete),
+            None => Ok(Status::Incomplete),
+        }
     }
 
     /// Bytes examined so far by this parser (scanning and the final parse), over its whole

@@ -70,6 +70,29 @@ impl Scanner {
         self.scanned = self.scanned.saturating_add(n as u64);
     }
 
+    /// Scans for the end of the head in `buf` (the whole buffer so far) and, once it is
+    /// found or a limit is broken, resets for the next head. On success returns the head
+    /// (through the blank line) and the number of header lines; the final parse's pass
+    /// over the head is counted in [`bytes_scanned`](Self::bytes_scanned).
+    pub(crate) fn next_head<'b>(
+        &mut self,
+        buf: &'b [u8],
+        limits: &Limits,
+    ) -> Result<Option<(&'b [u8], usize)>, ScanError> {
+        let end = match self.scan(buf, limits) {
+            Ok(Some(end)) => end,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                self.reset();
+                return Err(e);
+            }
+        };
+        self.reset();
+        self.count(end.len);
+        // `scan` only reports an end inside `buf`; an empty head is impossible.
+        Ok(buf.get(..end.len).map(|head| (head, end.header_lines)))
+    }
+
     /// Looks at the bytes of `buf` not yet examined. `buf` must be the buffer of the
     /// previous call with bytes appended; a shorter buffer restarts the scan.
     pub(crate) fn scan(
