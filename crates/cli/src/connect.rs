@@ -37,8 +37,9 @@ pub(crate) fn run(args: ConnectArgs) -> Result<(), String> {
     });
 
     let stdout = std::io::stdout();
+    let mut input_done = false;
     loop {
-        loop {
+        while !input_done {
             match lines_rx.try_recv() {
                 Ok(line) => {
                     let sent = if args.binary {
@@ -50,10 +51,11 @@ pub(crate) fn run(args: ConnectArgs) -> Result<(), String> {
                 }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
-                    // End of input: close politely and wait for the server's answer.
-                    ws.close(CloseCode::NORMAL, "")
+                    // End of input: start the closing handshake; replies still on their
+                    // way are printed until the server's close frame and TCP close.
+                    ws.start_close(CloseCode::NORMAL, "")
                         .map_err(|e| format!("close: {e}"))?;
-                    return Ok(());
+                    input_done = true;
                 }
             }
         }

@@ -129,3 +129,30 @@ fn connect_turns_stdin_lines_into_messages_and_prints_replies() {
     assert!(status.success(), "{status:?}");
     server.shutdown(Duration::from_secs(1));
 }
+
+#[test]
+fn connect_prints_replies_that_arrive_after_the_end_of_input() {
+    // `printf 'a\nb\n' | sockeye connect URL`: input ends before any echo is back; the
+    // echoes must still be printed before the closing handshake ends the program.
+    let mut config = ServerConfig::default();
+    config.threads = 1;
+    let server = Server::bind("127.0.0.1:0".parse().unwrap(), config, Echo).unwrap();
+    let url = format!("ws://{}/", server.local_addr());
+    let child = sockeye()
+        .args(["connect", &url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut guard = Guard(child);
+    let mut stdin = guard.0.stdin.take().unwrap();
+    stdin.write_all(b"first\nsecond\nthird\n").unwrap();
+    drop(stdin);
+    let status = wait_exit(&mut guard.0, Duration::from_secs(10)).expect("exits");
+    assert!(status.success(), "{status:?}");
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut guard.0.stdout.take().unwrap(), &mut out).unwrap();
+    assert_eq!(out, "first\nsecond\nthird\n");
+    server.shutdown(Duration::from_secs(1));
+}

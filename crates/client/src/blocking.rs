@@ -312,6 +312,30 @@ impl WebSocket {
         }
     }
 
+    /// Starts the closing handshake without waiting for it: sends a close frame with
+    /// `code` and `reason` (cut to 123 bytes) and returns. Messages the server sent before
+    /// it saw our close still arrive: keep calling [`recv`](Self::recv), which returns
+    /// them, then [`Message::Close`] (the server's answer), then
+    /// [`Error::ConnectionClosed`] once the server closed TCP (§7.1.1), all within
+    /// [`Config::close_timeout`](sockeye_proto::Config::close_timeout). Does nothing if a
+    /// close was already sent or received. [`close`](Self::close) is this plus waiting,
+    /// discarding late messages.
+    ///
+    /// # Errors
+    /// [`Error::Protocol`]`(CloseCodeNotSendable)` for a code that may not be sent
+    /// (nothing sent); I/O errors writing the frame.
+    pub fn start_close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        if self.done {
+            return Ok(());
+        }
+        match self.conn.close(code, reason, Instant::now(), &mut self.out) {
+            Ok(()) => self.write_out(),
+            // A close was already sent or received: nothing more to send.
+            Err(sockeye_proto::Error::Closed) => Ok(()),
+            Err(e) => Err(Error::Protocol(e)),
+        }
+    }
+
     /// Closes the connection: sends a close frame with `code` and `reason` (cut to 123
     /// bytes; [`CloseCode::NO_STATUS_RECEIVED`] sends one without a body), discards
     /// messages still arriving, and returns once the server answered with its close frame
@@ -328,12 +352,7 @@ impl WebSocket {
         if self.done {
             return Ok(());
         }
-        match self.conn.close(code, reason, Instant::now(), &mut self.out) {
-            Ok(()) => self.write_out()?,
-            // A close was already sent or received: just finish the handshake.
-            Err(sockeye_proto::Error::Closed) => {}
-            Err(e) => return Err(Error::Protocol(e)),
-        }
+        self.start_close(code, reason)?;
         loop {
             match self.pump(None)? {
                 Pumped::Message(_) => {} // late messages are discarded

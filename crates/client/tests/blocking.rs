@@ -364,3 +364,27 @@ fn invalid_close_code_is_refused_locally() {
     ws.send_text("ok").unwrap();
     assert_eq!(ws.recv().unwrap(), Message::Text("ok".into()));
 }
+
+#[test]
+fn start_close_still_delivers_messages_already_on_their_way() {
+    let server = common::start();
+    let mut ws = connect(&server.url("/echo")).unwrap();
+    for text in ["one", "two", "three"] {
+        ws.send_text(text).unwrap();
+    }
+    // Our close goes out right behind the messages; their echoes are still to come.
+    ws.start_close(CloseCode::NORMAL, "bye").unwrap();
+    assert!(
+        ws.send_text("late").is_err(),
+        "nothing but the handshake after close"
+    );
+    for text in ["one", "two", "three"] {
+        assert_eq!(ws.recv().unwrap(), Message::Text(text.into()));
+    }
+    match ws.recv().unwrap() {
+        Message::Close { code, .. } => assert_eq!(code, CloseCode::NORMAL),
+        other => panic!("expected the server's close, got {other:?}"),
+    }
+    assert!(matches!(ws.recv(), Err(Error::ConnectionClosed)));
+    assert_eq!(server.report(), Report::Close(1000));
+}
