@@ -102,8 +102,8 @@ fn bad_arguments_exit_non_zero_with_usage() {
     assert!(output.status.success());
 }
 
-#[test]
-fn connect_turns_stdin_lines_into_messages_and_prints_replies() {
+/// An in-process echo server and `sockeye connect` to it, with stdin and stdout piped.
+fn echo_server_and_connect() -> (Server, Guard) {
     let mut config = ServerConfig::default();
     config.threads = 1;
     let server = Server::bind("127.0.0.1:0".parse().unwrap(), config, Echo).unwrap();
@@ -112,10 +112,15 @@ fn connect_turns_stdin_lines_into_messages_and_prints_replies() {
         .args(["connect", &url])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut guard = Guard(child);
+    (server, Guard(child))
+}
+
+#[test]
+fn connect_turns_stdin_lines_into_messages_and_prints_replies() {
+    let (server, mut guard) = echo_server_and_connect();
     let mut stdin = guard.0.stdin.take().unwrap();
     stdin.write_all("hello\nwörld\n".as_bytes()).unwrap();
     let mut stdout = BufReader::new(guard.0.stdout.take().unwrap());
@@ -134,18 +139,7 @@ fn connect_turns_stdin_lines_into_messages_and_prints_replies() {
 fn connect_prints_replies_that_arrive_after_the_end_of_input() {
     // `printf 'a\nb\n' | sockeye connect URL`: input ends before any echo is back; the
     // echoes must still be printed before the closing handshake ends the program.
-    let mut config = ServerConfig::default();
-    config.threads = 1;
-    let server = Server::bind("127.0.0.1:0".parse().unwrap(), config, Echo).unwrap();
-    let url = format!("ws://{}/", server.local_addr());
-    let child = sockeye()
-        .args(["connect", &url])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut guard = Guard(child);
+    let (server, mut guard) = echo_server_and_connect();
     let mut stdin = guard.0.stdin.take().unwrap();
     stdin.write_all(b"first\nsecond\nthird\n").unwrap();
     drop(stdin);

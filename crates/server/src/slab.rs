@@ -73,14 +73,9 @@ impl<T> Slab<T> {
         Some(value)
     }
 
-    /// The occupied slot numbers (a snapshot).
-    pub(crate) fn slots(&self) -> Vec<u32> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.value.is_some())
-            .filter_map(|(i, _)| u32::try_from(i).ok())
-            .collect()
+    /// One past the highest slot number ever used: occupied slots are below it.
+    pub(crate) fn slot_count(&self) -> u32 {
+        u32::try_from(self.slots.len()).unwrap_or(u32::MAX)
     }
 }
 

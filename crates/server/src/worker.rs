@@ -118,7 +118,7 @@ impl<H: Handler> Worker<H> {
                 break;
             }
         }
-        for slot in self.conns.slots() {
+        for slot in 0..self.conns.slot_count() {
             self.remove(slot);
         }
     }
@@ -608,17 +608,13 @@ impl<H: Handler> Worker<H> {
                 failure,
                 ..
             } = *open;
-            let info = match (peer_close, failure) {
-                (Some(close), None) if conn.peer_eof => close_info(Some(close), None),
-                (peer_close, failure) => {
-                    let mut info = close_info(peer_close, failure);
-                    if failure.is_none() {
-                        info.code = CloseCode::ABNORMAL;
-                        info.clean = false;
-                    }
-                    info
-                }
-            };
+            // Removed while open: TCP was lost (reset, write error) or the loop is exiting.
+            // Only a peer close followed by the peer's own TCP close counts as clean.
+            let mut info = close_info(peer_close, failure);
+            if info.clean && !conn.peer_eof {
+                info.code = CloseCode::ABNORMAL;
+                info.clean = false;
+            }
             let handler = &self.handler;
             let _ = catch_unwind(AssertUnwindSafe(|| handler.on_close(id, state, info)));
         }
@@ -690,7 +686,8 @@ impl<H: Handler> Worker<H> {
                 Command::Broadcast { frame, only } => match only {
                     Some(ids) => ids.iter().for_each(|id| self.enqueue(*id, &frame, now)),
                     None => {
-                        for slot in self.conns.slots() {
+                        // Every occupied slot, by index: no list is built per broadcast.
+                        for slot in 0..self.conns.slot_count() {
                             if let Some(generation) = self.conns.generation(slot) {
                                 self.enqueue(self.id(slot, generation), &frame, now);
                             }
@@ -759,7 +756,7 @@ impl<H: Handler> Worker<H> {
         self.set_accepting(false);
         self.listener = None;
         self.accept_resume_at = None;
-        for slot in self.conns.slots() {
+        for slot in 0..self.conns.slot_count() {
             let Some(conn) = self.conns.get_mut(slot) else {
                 continue;
             };

@@ -362,7 +362,8 @@ fn keepalive_pings_and_gives_up_on_a_silent_peer() {
 
 #[test]
 fn handles_send_and_broadcast_from_other_threads() {
-    struct Register(Mutex<Vec<ConnId>>);
+    /// Records every accepted connection's id.
+    struct Register(Arc<Mutex<Vec<ConnId>>>);
     impl Handler for Register {
         type State = ();
         fn on_open(&self, _: &Request, id: ConnId) -> Result<((), Accept), Refusal> {
@@ -371,20 +372,12 @@ fn handles_send_and_broadcast_from_other_threads() {
         }
         fn on_message(&self, _: &mut Context<'_>, _: &mut (), _: Message<'_>) {}
     }
-    let ids = Arc::new(Register(Mutex::new(Vec::new())));
-    struct Shared(Arc<Register>);
-    impl Handler for Shared {
-        type State = ();
-        fn on_open(&self, r: &Request, id: ConnId) -> Result<((), Accept), Refusal> {
-            self.0.on_open(r, id)
-        }
-        fn on_message(&self, _: &mut Context<'_>, _: &mut (), _: Message<'_>) {}
-    }
-    let server = Server::bind(loopback(), config(2), Shared(ids.clone())).unwrap();
+    let ids = Arc::new(Mutex::new(Vec::new()));
+    let server = Server::bind(loopback(), config(2), Register(ids.clone())).unwrap();
     let mut clients: Vec<RawClient> = (0..5)
         .map(|_| RawClient::connect(server.local_addr(), "/"))
         .collect();
-    assert!(eventually(|| ids.0.lock().unwrap().len() == 5));
+    assert!(eventually(|| ids.lock().unwrap().len() == 5));
     let handle = server.handle();
     std::thread::spawn(move || {
         handle.broadcast_text("to everyone").unwrap();
@@ -394,7 +387,7 @@ fn handles_send_and_broadcast_from_other_threads() {
     for c in &mut clients {
         assert_eq!(c.recv().unwrap().payload, b"to everyone");
     }
-    let first = ids.0.lock().unwrap()[0];
+    let first = ids.lock().unwrap()[0];
     server.handle().send_binary(first, b"just you").unwrap();
     // Which client is `first` depends on accept order: exactly one gets it.
     let mut got = 0;
