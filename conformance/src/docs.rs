@@ -142,11 +142,13 @@ pub fn markdown(
          verdict differs between chunkings or is worse than the golden files. Reads model \
          loopback TCP: frames written back to back arrive as one read, each chop of a chopped \
          write as a read of its own. The echo application calls `poll_transmit` after every \
-         event, as sockeye-server's worker does. The TCP drivers are tested over loopback \
-         against a small sockeye-proto echo server and an Autobahn-style client driver \
-         (`conformance/tests/tcp_loopback.rs`), and the property suites run generated \
+         event (a `--poll per-read` run is below). Over loopback the same catalog runs \
+         against the real sockeye-server and, through the fuzzing server, the real \
+         sockeye-client (`conformance/tests/sockeye_stack.rs`); the TCP drivers are also \
+         tested against a small sockeye-proto echo server and an Autobahn-style client \
+         driver (`conformance/tests/tcp_loopback.rs`); and the property suites run generated \
          fragmented sequences (with pings, pongs, empty fragments and single faults) in memory \
-         and over loopback.\n"
+         and against sockeye-server over loopback.\n"
     );
     let late: Vec<_> = per_read
         .results

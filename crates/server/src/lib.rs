@@ -21,6 +21,9 @@
 //!   its close code (1002, 1007, 1009); a vanished peer is cleaned up; `accept` running out
 //!   of file descriptors backs off; [`ServerConfig::max_connections`] caps connections; a
 //!   panicking handler callback closes only its connection (1011).
+//! - **Streaming**: a handler with [`Handler::STREAMING`] receives messages in pieces as
+//!   they arrive ([`Handler::on_chunk`]) and can answer with [`Context::send_fragment`], so
+//!   a large message needs no buffer; [`Echo`] works this way.
 //! - **Handles**: [`ServerHandle`] sends to or closes any connection from any thread and
 //!   broadcasts one frame, encoded once, to many connections.
 //! - **Shutdown**: [`Server::shutdown`] stops accepting, sends 1001 to every connection
