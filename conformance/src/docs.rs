@@ -109,8 +109,8 @@ pub fn markdown(
     let _ = writeln!(
         s,
         "Release builds use the full section 9 sizes (messages up to 16 MiB, 4 MiB in 65,536 \
-         fragments); debug builds and `cargo test` use one sixteenth of the sizes (still 65,536 \
-         fragments, of 4 bytes). `--full` / `--reduced` override. `DIR/index.json` has Autobahn's \
+         fragments); debug builds and `cargo test` use one sixteenth of the message sizes, with \
+         the suite's fragment sizes (9.3.1: 256 KiB in 4,096 fragments of 64 bytes). `--full` / `--reduced` override. `DIR/index.json` has Autobahn's \
          shape (`{{agent: {{case: {{behavior, behaviorClose, duration, reportfile}}}}}}`) and every case \
          has its own JSON file with the expectation, what was received and the exchange.\n"
     );

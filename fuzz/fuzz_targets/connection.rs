@@ -57,7 +57,7 @@ fn run(role: Role, flags: u8, splits: &[u8], data: &[u8]) {
     if flags & 4 != 0 {
         config.max_frame_payload = 64;
         config.max_message_size = 100;
-        config.max_fragments = 4;
+        config.fragment_allowance = 4;
     }
     if flags & 8 != 0 {
         config.keepalive_interval = Some(Duration::from_secs(1));

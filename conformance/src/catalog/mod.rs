@@ -20,8 +20,8 @@ use crate::case::{Case, Expect, FrameSpec, Item, Payload, Step, op};
 pub enum Profile {
     /// The sizes Autobahn uses: messages up to 16 MiB, 4 MiB in 65,536 fragments.
     Full,
-    /// One sixteenth of those sizes (still 65,536 fragments of 4 bytes), for debug
-    /// builds and `cargo test`.
+    /// One sixteenth of those message sizes (fragments keep the suite's sizes, so 9.3.1
+    /// is 256 KiB in 4,096 fragments of 64 bytes), for debug builds and `cargo test`.
     Reduced,
 }
 

@@ -135,8 +135,8 @@
 //! | Rejected response body kept | 64 KiB (what arrived with the head) | — | — |
 //! | Message from the server | 16 MiB | [`ClientBuilder::max_message_size`], [`Config::max_message_size`](sockeye_proto::Config::max_message_size) | memory exhaustion (fails with 1009) |
 //! | Frame payload from the server | 16 MiB | [`Config::max_frame_payload`](sockeye_proto::Config::max_frame_payload) | the same, decided from the header |
-//! | Fragments per message | 65,536 | [`Config::max_fragments`](sockeye_proto::Config::max_fragments) | CPU exhaustion by tiny fragments (1009) |
-//! | Pending automatic pongs | 8 | [`Config::max_pending_pongs`](sockeye_proto::Config::max_pending_pongs) | a ping flood growing the output |
+//! | Frames per message | 4,096, plus one per 64 bytes of payload | [`Config::fragment_allowance`](sockeye_proto::Config::fragment_allowance), [`Config::fragment_bytes`](sockeye_proto::Config::fragment_bytes) | CPU exhaustion by floods of tiny or empty fragments (1009) |
+//! | Pending automatic pongs | 32 | [`Config::max_pending_pongs`](sockeye_proto::Config::max_pending_pongs) | a ping flood growing the output |
 //! | Read wait ([`WebSocket::recv`]) | none | [`ClientBuilder::read_timeout`] | — (not fatal: `recv` returns [`Timeout::Read`] and can be called again) |
 //! | One write (blocking) | 30 s | [`ClientBuilder::write_timeout`] | a server that stops reading blocking the client forever (fatal) |
 //! | Close handshake | 5 s for the server's close frame, then 5 s for its TCP close | [`ClientBuilder::close_timeout`] | a server that never answers the close |

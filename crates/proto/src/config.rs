@@ -5,7 +5,8 @@ use core::time::Duration;
 /// Limits and behaviour of a [`Connection`](crate::Connection), fixed at construction.
 ///
 /// Every limit has a safe default; the defaults accept everything the Autobahn test suite
-/// sends (16 MiB messages, 4 MiB in 65,536 fragments). A peer going over a size limit fails
+/// sends (16 MiB messages; 4 MiB in 65,537 frames: 65,536 of 64 bytes and an empty final
+/// one). A peer going over a size limit fails
 /// the connection with close code 1009 (§7.4.1: "a message that is too big for it to
 /// process"), detected from the announced frame length before any payload byte is read.
 ///
@@ -26,9 +27,21 @@ pub struct Config {
     /// Largest received message (sum of its fragments; after the extension's decoding, if
     /// any). Default 16 MiB.
     pub max_message_size: u64,
-    /// Most frames in one received message, counting the first and every empty
-    /// continuation. Default 65,536.
-    pub max_fragments: u32,
+    /// Frames one received message may have whatever their size, counting the first and
+    /// every empty continuation. Default 4,096 (as Python websockets' fixed limit).
+    ///
+    /// Past it, every further frame must be paid for with payload: a message may have at
+    /// most `fragment_allowance + payload / fragment_bytes` frames, where `payload` counts
+    /// the announced lengths so far, the new frame's included. A flood of tiny or empty
+    /// continuations is stopped (1009) after a few thousand frames, while a large message
+    /// in many reasonable fragments passes: Autobahn's 4 MiB in 65,536 frames of 64 bytes
+    /// plus an empty final one (cases 9.3.1, 9.4.1) is within the default. The work per
+    /// message stays linear in its bytes, and those bytes count against
+    /// [`max_message_size`](Self::max_message_size).
+    pub fragment_allowance: u32,
+    /// Payload bytes that earn one frame beyond [`fragment_allowance`](Self::fragment_allowance).
+    /// Default 64. `0` gives no frames beyond the allowance.
+    pub fragment_bytes: u32,
     /// Auto-pongs kept waiting for [`poll_transmit`](crate::Connection::poll_transmit)
     /// before further pings are answered by replacing the most recent pending pong
     /// (§5.5.3: "an endpoint MAY elect to send a Pong frame for only the most recently
@@ -65,8 +78,10 @@ impl Config {
     pub const DEFAULT_MAX_FRAME_PAYLOAD: u64 = 16 << 20;
     /// 16 MiB.
     pub const DEFAULT_MAX_MESSAGE_SIZE: u64 = 16 << 20;
-    /// 65,536.
-    pub const DEFAULT_MAX_FRAGMENTS: u32 = 1 << 16;
+    /// 4,096.
+    pub const DEFAULT_FRAGMENT_ALLOWANCE: u32 = 4096;
+    /// 64 bytes.
+    pub const DEFAULT_FRAGMENT_BYTES: u32 = 64;
     /// 32.
     pub const DEFAULT_MAX_PENDING_PONGS: u16 = 32;
     /// 5 seconds.
@@ -79,7 +94,8 @@ impl Config {
         Self {
             max_frame_payload: Self::DEFAULT_MAX_FRAME_PAYLOAD,
             max_message_size: Self::DEFAULT_MAX_MESSAGE_SIZE,
-            max_fragments: Self::DEFAULT_MAX_FRAGMENTS,
+            fragment_allowance: Self::DEFAULT_FRAGMENT_ALLOWANCE,
+            fragment_bytes: Self::DEFAULT_FRAGMENT_BYTES,
             max_pending_pongs: Self::DEFAULT_MAX_PENDING_PONGS,
             auto_pong: true,
             streaming: false,

@@ -69,7 +69,8 @@ pub enum Violation {
     InvalidUtf8,
     /// A message over [`Config::max_message_size`](crate::Config::max_message_size). 1009.
     MessageTooBig,
-    /// A message in more frames than [`Config::max_fragments`](crate::Config::max_fragments). 1009.
+    /// A message in more frames than its payload pays for
+    /// ([`Config::fragment_allowance`](crate::Config::fragment_allowance)). 1009.
     TooManyFragments,
     /// The extension could not decode a message; the code is the extension's.
     Extension,

@@ -170,12 +170,12 @@ impl Receiver {
                     return Err(tx.fail(Violation::ReservedBitsOnFrame, CloseCode::PROTOCOL_ERROR));
                 }
                 self.fragments = self.fragments.saturating_add(1);
-                if self.fragments > config.max_fragments {
-                    return Err(tx.fail(Violation::TooManyFragments, CloseCode::MESSAGE_TOO_BIG));
-                }
                 self.msg_len = self.msg_len.saturating_add(len);
                 if self.msg_len > config.max_message_size {
                     return Err(tx.fail(Violation::MessageTooBig, CloseCode::MESSAGE_TOO_BIG));
+                }
+                if u64::from(self.fragments) > fragments_allowed(config, self.msg_len) {
+                    return Err(tx.fail(Violation::TooManyFragments, CloseCode::MESSAGE_TOO_BIG));
                 }
             }
             op => {
@@ -214,6 +214,17 @@ impl Receiver {
         self.fragments = 0;
         self.msg_len = 0;
     }
+}
+
+/// How many frames a message with `payload` announced bytes may have (see
+/// [`Config::fragment_allowance`](crate::Config::fragment_allowance)). The first frame is
+/// always allowed.
+fn fragments_allowed(config: &crate::Config, payload: u64) -> u64 {
+    let earned = match config.fragment_bytes {
+        0 => 0,
+        unit => payload / u64::from(unit),
+    };
+    u64::from(config.fragment_allowance.max(1)).saturating_add(earned)
 }
 
 /// See [`Connection::recv`](crate::Connection::recv).

@@ -329,12 +329,67 @@ fn input_after_failure_is_discarded() {
     assert_eq!((r.consumed, r.event), (n, None));
 }
 
+/// The default fragment rule (`fragment_allowance` 4,096 frames, then one frame per 64
+/// payload bytes): Autobahn 9.3.1's shape passes, floods of tiny frames do not.
+#[test]
+fn fragment_rule_lets_payload_pay_for_frames() {
+    let server_with = |wire: &[u8]| Pair::new().server_receives(wire);
+    // 4 MiB in 65,536 frames of 64 bytes and an empty final continuation: 65,537 frames.
+    let chunk = [7u8; 64];
+    let mut wire = client_frame(0x02, &chunk);
+    for _ in 1..65_536 {
+        wire.extend(client_frame(0x00, &chunk));
+    }
+    wire.extend(client_frame(0x80, b""));
+    let seen = server_with(&wire);
+    assert_eq!(seen.error, None);
+    assert_eq!(seen.events, [Owned::Binary(vec![7; 4 << 20])]);
+
+    // Empty continuations: the 4,096th frame is allowed, the 4,097th is not.
+    let flood = |frames: usize| {
+        let mut wire = client_frame(0x01, b"");
+        for _ in 2..frames {
+            wire.extend(client_frame(0x00, b""));
+        }
+        wire.extend(client_frame(0x80, b""));
+        wire
+    };
+    assert_eq!(
+        server_with(&flood(4096)).events,
+        [Owned::Text(String::new())]
+    );
+    let seen = server_with(&flood(4097));
+    assert!(matches!(
+        seen.error,
+        Some(Error::Protocol {
+            kind: Violation::TooManyFragments,
+            ..
+        })
+    ));
+    assert_eq!(seen.close_code(), Some(1009));
+
+    // 63-byte frames earn less than one frame each, so the allowance runs out slowly:
+    // with an allowance of 10, after about 640 frames (k > 10 + 63k/64). 64-byte frames
+    // would go on to the size limit.
+    let mut config = Config::default();
+    config.fragment_allowance = 10;
+    config.fragment_bytes = 64;
+    let mut pair = Pair::with_configs(Config::default(), config);
+    let mut wire = client_frame(0x02, &[1; 63]);
+    for _ in 0..700 {
+        wire.extend(client_frame(0x00, &[1; 63]));
+    }
+    let seen = pair.server_receives(&wire);
+    assert_eq!(seen.close_code(), Some(1009));
+}
+
 #[test]
 fn size_limits_are_1009_from_the_announced_length() {
     let mut config = Config::default();
     config.max_frame_payload = 1000;
     config.max_message_size = 1500;
-    config.max_fragments = 3;
+    config.fragment_allowance = 3;
+    config.fragment_bytes = 0;
     let server_with = |wire: &[u8]| {
         let mut pair = Pair::with_configs(Config::default(), config.clone());
         pair.server_receives(wire)

@@ -20,7 +20,8 @@ pub enum OverflowPolicy {
 /// Server settings. Start from [`ServerConfig::default`] and change fields.
 ///
 /// Every limit has a safe default, listed on each field and in `docs/limits.md`. The
-/// defaults accept what the Autobahn test suite sends (16 MiB messages, 65,536 fragments).
+/// defaults accept what the Autobahn test suite sends (16 MiB messages; 4 MiB in 65,537
+/// frames).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {

@@ -108,7 +108,7 @@ fn wsproto_client_against_our_server() {
     assert_eq!(r["pong_between_fragments"], "between fragments");
     assert_eq!(r["fragmented_text"], "Hello été");
     assert_eq!(r["empty_pong"], true);
-    // 16 MiB in 65,536 fragments: exactly at the default limits, echoed whole.
+    // 16 MiB in 65,536 fragments: exactly at the default size limit, echoed whole.
     assert_eq!(
         r["limit_message"],
         serde_json::json!({"len": 16 << 20, "equal": true})
@@ -118,7 +118,8 @@ fn wsproto_client_against_our_server() {
         r["close_without_code"],
         serde_json::json!({"reply_code": 1005, "tcp_closed": true})
     );
-    // One fragment past the limit: 1009.
+    // A flood of one-byte fragments: 1009 once past the fragment rule (4,096 frames, plus
+    // one per 64 bytes: after about 4,160 frames).
     assert_eq!(r["too_many_fragments"], 1009);
 
     let seen = server.seen(2);

@@ -107,8 +107,8 @@ def main():
     pong = c.next_message()
     result["empty_pong"] = isinstance(pong, Pong) and pong.payload == b""
 
-    # 65,536 fragments of 256 bytes: exactly the server's default limits (16 MiB,
-    # 65,536 fragments), so it must be accepted and echoed whole.
+    # 65,536 fragments of 256 bytes: exactly the server's default message size limit
+    # (16 MiB), and well within the fragment rule, so it must be accepted and echoed whole.
     chunk = bytes(range(256))
     for i in range(65536):
         c.send(BytesMessage(data=chunk, message_finished=i == 65535))
