@@ -111,8 +111,9 @@ impl Sender {
     }
 
     /// Whether the driver should close the TCP connection now, after writing what
-    /// `poll_transmit` produced.
-    pub(crate) fn should_close_tcp(&self) -> bool {
+    /// [`poll_transmit`](Self::poll_transmit) produced; see
+    /// [`Connection::should_close_tcp`](crate::Connection::should_close_tcp).
+    pub fn should_close_tcp(&self) -> bool {
         self.state == State::Closed
             && self.queue.is_empty()
             && (self.role == Role::Server || self.failed || self.tcp_close_due)

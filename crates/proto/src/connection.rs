@@ -134,7 +134,7 @@ impl Connection {
     /// each batch of `recv` calls, after [`handle_timeout`](Self::handle_timeout), and
     /// before closing TCP.
     pub fn poll_transmit(&mut self, out: &mut Vec<u8>) -> usize {
-        self.tx.queue.drain_into(out)
+        self.tx.poll_transmit(out)
     }
 
     /// Whether [`poll_transmit`](Self::poll_transmit) has something.
@@ -254,5 +254,23 @@ impl Connection {
     /// The binary counterpart of [`encode_server_text`](Self::encode_server_text).
     pub fn encode_server_binary(data: &[u8], out: &mut Vec<u8>) {
         write_frame(true, Rsv::NONE, OpCode::Binary, None, data, out);
+    }
+}
+
+/// The queries a driver needs while an event still borrows the connection (through
+/// [`Recv::sender`](crate::Recv)).
+impl Sender {
+    /// [`Connection::poll_transmit`]: the frames the connection produced itself, appended
+    /// to `out`; returns how many bytes.
+    pub fn poll_transmit(&mut self, out: &mut Vec<u8>) -> usize {
+        self.queue.drain_into(out)
+    }
+
+    /// Whether a message started with [`send_fragment`](Self::send_fragment) is
+    /// unfinished: until its final fragment no other data frame may be sent (§5.4: "the
+    /// fragments of one message MUST NOT be interleaved between the fragments of another
+    /// message").
+    pub fn is_fragmenting(&self) -> bool {
+        self.fragmenting.is_some()
     }
 }
