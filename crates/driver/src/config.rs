@@ -1,0 +1,104 @@
+//! What one connection's life is bounded by: handshake deadlines, output water marks, the
+//! overflow policy, the linger bound, and the WebSocket connection's own limits.
+
+use std::time::Duration;
+
+use sockeye_handshake::Limits;
+
+/// What to do with a send that would grow a connection's queued output past
+/// [`DriverConfig::max_write_buffer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OverflowPolicy {
+    /// Refuse the message ([`SendError::Full`](crate::SendError::Full)) and keep the
+    /// connection.
+    Refuse,
+    /// Refuse the message and start the closing handshake with 1008 (policy violation): a
+    /// peer that does not read its data is cut off (the default).
+    Close,
+}
+
+/// Limits and timers of a [`Driver`](crate::Driver), shared by every connection of a front
+/// end (hold it in an `Arc`). Start from [`DriverConfig::default`] and change fields.
+///
+/// Every limit has a safe default, listed on each field and in `docs/limits.md`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DriverConfig {
+    /// The WebSocket connection's limits, keepalive and close timeout
+    /// ([`sockeye_proto::Config`]).
+    pub connection: sockeye_proto::Config,
+    /// Server: from [`Driver::server`](crate::Driver::server) (the accept) to a complete
+    /// request answered with `101`. Client: from
+    /// [`Driver::connected`](crate::Driver::connected) (TCP is up) to the server's complete
+    /// `101`. Absolute: not reset by each byte, so a peer trickling its head cannot stretch
+    /// it (slow loris). Default 10 s.
+    pub handshake_timeout: Duration,
+    /// Client: from [`Driver::client`](crate::Driver::client) to
+    /// [`Driver::connected`](crate::Driver::connected) (the TCP connect). Default 10 s.
+    pub connect_timeout: Duration,
+    /// Caps on the HTTP head read in the handshake (default 8 KiB, 64 headers, 4 KiB
+    /// lines).
+    pub handshake_limits: Limits,
+    /// Queued output above which the driver stops asking for input
+    /// ([`Driver::wants_read`](crate::Driver::wants_read) is false) until it drains to
+    /// half of it, and sends report [`Sent::AboveHighWater`](crate::Sent::AboveHighWater).
+    /// Default 1 MiB.
+    pub write_high_water: usize,
+    /// Hard cap on queued output (waiting pre-framed messages included): a send that would
+    /// pass it is refused, see [`OverflowPolicy`]. Must leave room for the largest message
+    /// the application sends; the default, 40 MiB, fits two 16 MiB echoes and the
+    /// high-water mark.
+    pub max_write_buffer: usize,
+    /// What happens on overflow. Default [`OverflowPolicy::Close`].
+    pub overflow: OverflowPolicy,
+    /// Once the connection is over, the driver asks for our sending side to be shut down
+    /// and reads (discarding) until the peer closes its side, so that the peer gets our
+    /// last frames rather than a reset; this bounds that wait. Default 2 s.
+    pub linger_timeout: Duration,
+    /// Output buffer capacity kept once everything queued was written; a larger buffer is
+    /// released. Default 64 KiB. A front end that lends one buffer to every connection
+    /// ([`Driver::lend_buffer`](crate::Driver::lend_buffer)) sets 0.
+    pub keep_output_capacity: usize,
+}
+
+impl DriverConfig {
+    /// 10 seconds.
+    pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+    /// 10 seconds.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// 1 MiB.
+    pub const DEFAULT_WRITE_HIGH_WATER: usize = 1 << 20;
+    /// 40 MiB.
+    pub const DEFAULT_MAX_WRITE_BUFFER: usize = 40 << 20;
+    /// 2 seconds.
+    pub const DEFAULT_LINGER_TIMEOUT: Duration = Duration::from_secs(2);
+    /// 64 KiB.
+    pub const DEFAULT_KEEP_OUTPUT_CAPACITY: usize = 64 << 10;
+
+    /// The defaults listed on each field.
+    pub fn new() -> Self {
+        Self {
+            connection: sockeye_proto::Config::new(),
+            handshake_timeout: Self::DEFAULT_HANDSHAKE_TIMEOUT,
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            handshake_limits: Limits::new(),
+            write_high_water: Self::DEFAULT_WRITE_HIGH_WATER,
+            max_write_buffer: Self::DEFAULT_MAX_WRITE_BUFFER,
+            overflow: OverflowPolicy::Close,
+            linger_timeout: Self::DEFAULT_LINGER_TIMEOUT,
+            keep_output_capacity: Self::DEFAULT_KEEP_OUTPUT_CAPACITY,
+        }
+    }
+
+    /// Where reading resumes after back-pressure stopped it: half the high-water mark.
+    pub(crate) fn low_water(&self) -> usize {
+        self.write_high_water / 2
+    }
+}
+
+impl Default for DriverConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,482 @@
+//! The driver: one connection's phases, what it asks of the front end, and the moves
+//! between phases.
+//!
+//! ```text
+//! Driver::server ─► Accepting ─ accept ─►┐
+//! Driver::client ─► Connecting ─ 101 ───►├─► Open ─► Closing ─► Done
+//! Driver::from_connection ──────────────►┘           ▲
+//!      refusals, rejections, handshake errors ───────┘
+//! ```
+//!
+//! Closing: what is queued is written, the front end shuts down our sending side, input is
+//! discarded until the peer's EOF or the linger deadline. Done: drop the transport.
+//!
+//! In the open phase `recv` returns events that borrow the connection, so it cannot also
+//! move the driver to Closing when the connection ends there (the borrow checker cannot
+//! see that the error path holds no borrow). `Driver::advance`, run at the start of every
+//! other `&mut` method ([`poll_output`] first among them, which a front end calls after
+//! every `recv` loop), makes that move. The handshake phases decide on owned results and
+//! move at once.
+//!
+//! [`poll_output`]: Driver::poll_output
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use sockeye_handshake::{
+    Accepted, ClientHandshake, ClientRequest, Request, RequestParser, Response,
+};
+use sockeye_proto::{CloseCode, Connection, MaskSource, Role, State};
+
+use crate::closed::Closed;
+use crate::outbox::{Parts, Waiting};
+use crate::output::Output;
+use crate::{DriverConfig, Outbox};
+
+/// Where a connection is in its life (see [`Driver::stage`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Stage {
+    /// Client: waiting for the TCP connect ([`Driver::connected`]).
+    Connecting,
+    /// The opening handshake (§4).
+    Handshake,
+    /// The WebSocket connection (§5–§7).
+    Open,
+    /// Over: flushing, then waiting for the peer's EOF (bounded by the linger timeout).
+    Closing,
+    /// Nothing more to do: drop the transport.
+    Finished,
+}
+
+/// A server's answer to a non-`101` response, kept for the client (see
+/// [`Driver::take_rejection`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The response head.
+    pub response: Response,
+    /// The bytes of the body that arrived with the head, at most 64 KiB.
+    pub body: Vec<u8>,
+}
+
+/// The life of one WebSocket connection, without I/O: bytes, time and randomness in;
+/// bytes to write, events, deadlines and "close the transport now" out.
+///
+/// See the [crate documentation](crate) for the loop a front end runs.
+#[derive(Debug)]
+pub struct Driver {
+    pub(crate) phase: Phase,
+    pub(crate) out: Output,
+    pub(crate) config: Arc<DriverConfig>,
+    /// Back-pressure: reading stopped at the high-water mark, until the low-water mark.
+    pub(crate) paused: bool,
+    /// How the open connection ended, until [`take_closed`](Self::take_closed).
+    pub(crate) closed: Option<Box<Closed>>,
+    /// Client: the server's non-`101` answer, until [`take_rejection`](Self::take_rejection).
+    pub(crate) rejection: Option<Box<Rejection>>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Phase {
+    Accepting(Box<Accepting>),
+    Connecting(Box<Connecting>),
+    Open(Box<Open>),
+    Closing(Closing),
+    Done,
+}
+
+/// Server handshake: the request head so far.
+#[derive(Debug)]
+pub(crate) struct Accepting {
+    pub(crate) parser: RequestParser,
+    pub(crate) buf: Vec<u8>,
+    /// Absolute, from the accept.
+    pub(crate) deadline: Instant,
+    /// A complete request waiting for the application's decision.
+    pub(crate) request: Option<Request>,
+}
+
+/// Client handshake: connect, request sent, response head so far.
+pub(crate) struct Connecting {
+    pub(crate) handshake: ClientHandshake,
+    pub(crate) buf: Vec<u8>,
+    /// Connect deadline, then (once connected) the handshake deadline.
+    pub(crate) deadline: Instant,
+    pub(crate) connected: bool,
+    pub(crate) masks: Option<Box<dyn MaskSource>>,
+}
+
+impl core::fmt::Debug for Connecting {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The mask source stays out of `Debug`: its upcoming keys are nobody's business
+        // (§10.3: keys must not be predictable).
+        f.debug_struct("Connecting")
+            .field("buffered", &self.buf.len())
+            .field("deadline", &self.deadline)
+            .field("connected", &self.connected)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The open connection and what the close report needs.
+#[derive(Debug)]
+pub(crate) struct Open {
+    pub(crate) ws: Connection,
+    /// The peer's close frame (code, reason), once received.
+    pub(crate) peer_close: Option<(CloseCode, String)>,
+    /// Why we ended the connection, if we did (1002, 1007, 1009, 1008, 1006...).
+    pub(crate) failure: Option<CloseCode>,
+    pub(crate) waiting: Waiting,
+    pub(crate) peer_eof: bool,
+    /// The latest `now` given: starts the linger deadline when the connection ends in a
+    /// call that takes no `now` ([`Driver::poll_output`]).
+    pub(crate) now: Instant,
+    /// Client: the server's `101`.
+    pub(crate) accepted: Option<Box<Accepted>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Closing {
+    pub(crate) deadline: Instant,
+    pub(crate) write_shut: bool,
+    pub(crate) peer_eof: bool,
+}
+
+impl Closing {
+    pub(crate) fn new(deadline: Instant) -> Self {
+        Self {
+            deadline,
+            write_shut: false,
+            peer_eof: false,
+        }
+    }
+}
+
+impl Driver {
+    /// A server connection just accepted: it expects the client's opening handshake, by
+    /// [`DriverConfig::handshake_timeout`] from `now`.
+    pub fn server(config: Arc<DriverConfig>, now: Instant) -> Self {
+        let phase = Phase::Accepting(Box::new(Accepting {
+            parser: RequestParser::new(config.handshake_limits),
+            buf: Vec::new(),
+            deadline: now + config.handshake_timeout,
+            request: None,
+        }));
+        Self::with_phase(config, phase)
+    }
+
+    /// A client connection: `request` is queued at once (write it once
+    /// [`connected`](Self::connected)); frames will be masked with keys from `masks`
+    /// (§5.3: a strong random source, fresh per frame). The TCP connect must complete
+    /// within [`DriverConfig::connect_timeout`] from `now`.
+    pub fn client(
+        config: Arc<DriverConfig>,
+        request: ClientRequest,
+        masks: Box<dyn MaskSource>,
+        now: Instant,
+    ) -> Self {
+        let mut out = Output::default();
+        let handshake = request.write(&mut out.buf);
+        let phase = Phase::Connecting(Box::new(Connecting {
+            handshake,
+            buf: Vec::new(),
+            deadline: now + config.connect_timeout,
+            connected: false,
+            masks: Some(masks),
+        }));
+        let mut driver = Self::with_phase(config, phase);
+        driver.out = out;
+        driver
+    }
+
+    /// A connection whose opening handshake was done elsewhere (an HTTP server's upgrade,
+    /// a test): it starts open, in `ws`'s role and with its configuration.
+    pub fn from_connection(config: Arc<DriverConfig>, ws: Connection, now: Instant) -> Self {
+        let phase = Phase::Open(Box::new(Open::new(ws, None, now)));
+        Self::with_phase(config, phase)
+    }
+
+    fn with_phase(config: Arc<DriverConfig>, phase: Phase) -> Self {
+        Self {
+            phase,
+            out: Output::default(),
+            config,
+            paused: false,
+            closed: None,
+            rejection: None,
+        }
+    }
+
+    /// Client: the TCP connection is established; the handshake deadline starts now.
+    pub fn connected(&mut self, now: Instant) {
+        if let Phase::Connecting(c) = &mut self.phase
+            && !c.connected
+        {
+            c.connected = true;
+            c.deadline = now + self.config.handshake_timeout;
+        }
+    }
+
+    /// Where the connection is.
+    pub fn stage(&self) -> Stage {
+        match &self.phase {
+            Phase::Connecting(c) if !c.connected => Stage::Connecting,
+            Phase::Accepting(_) | Phase::Connecting(_) => Stage::Handshake,
+            Phase::Open(_) => Stage::Open,
+            Phase::Closing(_) => Stage::Closing,
+            Phase::Done => Stage::Finished,
+        }
+    }
+
+    /// Whether the WebSocket connection is open (possibly in its closing handshake).
+    pub fn is_open(&self) -> bool {
+        matches!(self.phase, Phase::Open(_))
+    }
+
+    /// Whether data may be sent: open, no close sent or received.
+    pub fn can_send(&self) -> bool {
+        matches!(&self.phase, Phase::Open(o) if o.ws.can_send())
+    }
+
+    /// The close state of the open connection (`None` before it opened).
+    pub fn state(&self) -> Option<State> {
+        match &self.phase {
+            Phase::Open(o) => Some(o.ws.state()),
+            Phase::Closing(_) | Phase::Done => Some(State::Closed),
+            Phase::Accepting(_) | Phase::Connecting(_) => None,
+        }
+    }
+
+    /// The WebSocket connection, while open.
+    pub fn connection(&self) -> Option<&Connection> {
+        match &self.phase {
+            Phase::Open(o) => Some(&o.ws),
+            _ => None,
+        }
+    }
+
+    /// Client: the server's `101` response, while open.
+    pub fn accepted(&self) -> Option<&Accepted> {
+        match &self.phase {
+            Phase::Open(o) => o.accepted.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Arc<DriverConfig> {
+        &self.config
+    }
+
+    /// The sending side, for sends outside an event (commands, broadcasts, timers of the
+    /// application). Inert unless open.
+    pub fn outbox(&mut self, now: Instant) -> Outbox<'_> {
+        self.advance();
+        match &mut self.phase {
+            Phase::Open(open) => {
+                open.now = now;
+                open.outbox(&mut self.out, &self.config, now)
+            }
+            _ => Outbox::inert(),
+        }
+    }
+
+    /// Brings the driver up to date and returns the bytes to write now. Call it after
+    /// every `recv` loop, `handle_timeout` and `recv_eof`, and after sending; write what
+    /// you can and report it with [`written`](Self::written). Empty while a client's TCP
+    /// connect is in progress.
+    pub fn poll_output(&mut self) -> &[u8] {
+        self.advance();
+        match &self.phase {
+            Phase::Connecting(c) if !c.connected => &[],
+            _ => self.out.pending(),
+        }
+    }
+
+    /// Whether output waits to be written (what a front end's writable interest follows).
+    pub fn wants_write(&self) -> bool {
+        match &self.phase {
+            Phase::Connecting(c) if !c.connected => false,
+            Phase::Open(o) => !self.out.is_empty() || o.ws.has_pending_output(),
+            _ => !self.out.is_empty(),
+        }
+    }
+
+    /// `n` bytes of [`poll_output`](Self::poll_output) were written.
+    pub fn written(&mut self, n: usize) {
+        self.out.advance(n, self.config.keep_output_capacity);
+        self.update_pressure();
+        self.advance();
+    }
+
+    /// Bytes queued and not yet written (waiting pre-framed messages included).
+    pub fn queued(&self) -> usize {
+        match &self.phase {
+            Phase::Open(o) => self.out.len().saturating_add(o.waiting.bytes()),
+            _ => self.out.len(),
+        }
+    }
+
+    /// Whether the front end should read from the transport: false under back-pressure
+    /// (queued output went over the high-water mark and has not drained to half of it),
+    /// after the peer's EOF, and once finished.
+    pub fn wants_read(&self) -> bool {
+        match &self.phase {
+            Phase::Open(o) => !self.paused && !o.peer_eof,
+            Phase::Closing(c) => !c.peer_eof,
+            Phase::Accepting(a) => a.request.is_none(),
+            Phase::Connecting(c) => c.connected,
+            Phase::Done => false,
+        }
+    }
+
+    /// Whether to shut down our sending side now (TCP FIN): the connection is over and
+    /// everything was written. Then call [`write_shut`](Self::write_shut).
+    pub fn wants_write_shutdown(&self) -> bool {
+        matches!(&self.phase, Phase::Closing(c) if !c.write_shut) && self.out.is_empty()
+    }
+
+    /// Our sending side was shut down.
+    pub fn write_shut(&mut self) {
+        self.advance();
+        if let Phase::Closing(c) = &mut self.phase {
+            c.write_shut = true;
+            if c.peer_eof {
+                self.phase = Phase::Done;
+            }
+        }
+    }
+
+    /// Whether the connection is over: drop the transport.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.phase, Phase::Done)
+    }
+
+    /// The transport failed (reset, write error) or is being dropped: the connection ends
+    /// now. An open connection is reported as ended abnormally (1006) unless its closing
+    /// handshake had completed and the peer had closed its side.
+    pub fn abort(&mut self) {
+        self.advance();
+        if let Phase::Open(open) = core::mem::replace(&mut self.phase, Phase::Done) {
+            let peer_eof = open.peer_eof;
+            let mut closed = open.into_closed();
+            if closed.clean && !peer_eof {
+                closed = Closed::unclean(CloseCode::ABNORMAL);
+            }
+            self.closed = Some(Box::new(closed));
+        }
+        self.out.clear();
+    }
+
+    /// How the open connection ended, once, when it has: hand it to the application.
+    /// `None` for a connection that never opened (a refused or failed handshake).
+    pub fn take_closed(&mut self) -> Option<Closed> {
+        self.advance();
+        self.closed.take().map(|c| *c)
+    }
+
+    /// Client: the server's non-`101` response, once, after [`Error::Rejected`].
+    pub fn take_rejection(&mut self) -> Option<Rejection> {
+        self.rejection.take().map(|r| *r)
+    }
+
+    /// Lends `spare` (empty) as the output buffer if the connection has none: a front end
+    /// with one buffer for all its connections lends it to the one it works on and takes
+    /// it back with [`reclaim_buffer`](Self::reclaim_buffer), so idle connections own no
+    /// output buffer.
+    pub fn lend_buffer(&mut self, spare: &mut Vec<u8>) {
+        self.out.lend(spare);
+    }
+
+    /// If nothing is queued, hands the larger of the connection's and `spare`'s buffers
+    /// back as `spare` (empty) and keeps none.
+    pub fn reclaim_buffer(&mut self, spare: &mut Vec<u8>) {
+        self.out.reclaim(spare);
+    }
+
+    /// Heap bytes the driver holds beyond its fixed size (output buffer, the
+    /// connection's receive buffer, handshake buffers).
+    pub fn buffered_capacity(&self) -> usize {
+        let phase = match &self.phase {
+            Phase::Open(o) => o.ws.buffered_capacity(),
+            Phase::Accepting(a) => a.buf.capacity(),
+            Phase::Connecting(c) => c.buf.capacity(),
+            Phase::Closing(_) | Phase::Done => 0,
+        };
+        self.out.capacity().saturating_add(phase)
+    }
+
+    /// Brings the open connection's own frames into the output and, once it says TCP is
+    /// to be closed, moves to Closing: `recv` cannot (its events borrow the connection).
+    pub(crate) fn advance(&mut self) {
+        if let Phase::Open(open) = &mut self.phase {
+            open.ws.poll_transmit(&mut self.out.buf);
+            if open.ws.should_close_tcp() {
+                let closing = Closing {
+                    peer_eof: open.peer_eof,
+                    ..Closing::new(open.now + self.config.linger_timeout)
+                };
+                if let Phase::Open(open) =
+                    core::mem::replace(&mut self.phase, Phase::Closing(closing))
+                {
+                    self.closed = Some(Box::new(open.into_closed()));
+                }
+            }
+        }
+        self.update_pressure();
+    }
+
+    /// Back-pressure: pause over the high-water mark, resume at the low-water mark.
+    fn update_pressure(&mut self) {
+        let queued = self.queued();
+        if queued > self.config.write_high_water {
+            self.paused = true;
+        } else if queued <= self.config.low_water() {
+            self.paused = false;
+        }
+    }
+
+    /// This side's role (`None` once the connection is over).
+    pub fn role(&self) -> Option<Role> {
+        match &self.phase {
+            Phase::Open(o) => Some(o.ws.role()),
+            Phase::Accepting(_) => Some(Role::Server),
+            Phase::Connecting(_) => Some(Role::Client),
+            Phase::Closing(_) | Phase::Done => None,
+        }
+    }
+}
+
+impl Open {
+    pub(crate) fn new(ws: Connection, accepted: Option<Box<Accepted>>, now: Instant) -> Self {
+        Self {
+            ws,
+            peer_close: None,
+            failure: None,
+            waiting: Waiting::default(),
+            peer_eof: false,
+            now,
+            accepted,
+        }
+    }
+
+    pub(crate) fn outbox<'a>(
+        &'a mut self,
+        out: &'a mut Output,
+        config: &'a DriverConfig,
+        now: Instant,
+    ) -> Outbox<'a> {
+        Outbox::new(Parts {
+            sender: self.ws.sender(),
+            out,
+            waiting: &mut self.waiting,
+            failure: &mut self.failure,
+            config,
+            now,
+        })
+    }
+
+    fn into_closed(self) -> Closed {
+        Closed::from_parts(self.peer_close, self.failure)
+    }
+}

@@ -1,0 +1,79 @@
+//! Input: [`Driver::recv`] in every phase, and the open phase's receive path.
+
+use std::time::Instant;
+
+use sockeye_proto::CloseCode;
+
+use crate::driver::{Open, Phase};
+use crate::outbox::Parts;
+use crate::{Driver, Error, Event, Outbox, Recv};
+
+impl Driver {
+    /// Processes received bytes: the opening handshake, then frames. Payload is unmasked
+    /// in place in `input`.
+    ///
+    /// Returns after the first event, with the bytes consumed up to its end, or once all
+    /// of `input` is consumed without one. Call it again with the rest of the input until
+    /// it returns no event — also with an empty rest: then nothing is pending inside the
+    /// driver either. After the connection is over, input is consumed and discarded.
+    ///
+    /// # Errors
+    /// The connection is over ([`Error`]): stop feeding this input; what is left to do is
+    /// in [`poll_output`](Self::poll_output) (a close frame, an HTTP error response).
+    /// [`Error::DecisionPending`] (local misuse) consumes nothing.
+    pub fn recv<'a>(&'a mut self, input: &'a mut [u8], now: Instant) -> Result<Recv<'a>, Error> {
+        self.advance();
+        match self.phase {
+            Phase::Accepting(_) => self.recv_request(input, now),
+            Phase::Connecting(_) => self.recv_response(input, now),
+            Phase::Open(_) => self.recv_frames(input, now),
+            Phase::Closing(_) | Phase::Done => Ok(Recv {
+                consumed: input.len(),
+                event: None,
+                outbox: Outbox::inert(),
+            }),
+        }
+    }
+
+    /// The open phase: frames through the connection state machine. The move to Closing,
+    /// when the connection ends here, waits for the next `&mut` call (see
+    /// `Driver::advance`): the event borrows the connection.
+    fn recv_frames<'a>(&'a mut self, input: &'a mut [u8], now: Instant) -> Result<Recv<'a>, Error> {
+        let Phase::Open(open) = &mut self.phase else {
+            return Err(Error::HandshakeEof);
+        };
+        let Open {
+            ws,
+            peer_close,
+            failure,
+            waiting,
+            now: latest,
+            ..
+        } = &mut **open;
+        *latest = now;
+        match ws.recv(input, now) {
+            Ok(r) => {
+                if let Some(sockeye_proto::Event::Close { code, reason }) = r.event {
+                    *peer_close = Some((code, reason.to_owned()));
+                }
+                Ok(Recv {
+                    consumed: r.consumed,
+                    event: r.event.map(Event::from),
+                    outbox: Outbox::new(Parts {
+                        sender: r.sender,
+                        out: &mut self.out,
+                        waiting,
+                        failure,
+                        config: &self.config,
+                        now,
+                    }),
+                })
+            }
+            Err(e) => {
+                // §7.1.7: the close frame with the RFC's code is queued in the connection.
+                failure.get_or_insert(e.close_code().unwrap_or(CloseCode::PROTOCOL_ERROR));
+                Err(Error::Protocol(e))
+            }
+        }
+    }
+}
