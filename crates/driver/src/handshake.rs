@@ -195,7 +195,7 @@ impl Driver {
                 let body_at = response.head_len().saturating_sub(before);
                 let body = input.get(body_at..).unwrap_or_default();
                 let body = body.get(..MAX_REJECTION_BODY).unwrap_or(body).to_vec();
-                self.rejection = Some(Box::new(Rejection { response, body }));
+                self.ends_mut().rejection = Some(Rejection { response, body });
                 self.out.clear();
                 self.phase = self.closing(now);
                 Err(Error::Rejected { status })

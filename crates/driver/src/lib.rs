@@ -99,6 +99,7 @@ mod event;
 mod handshake;
 mod outbox;
 mod output;
+mod phase;
 mod recv;
 mod timers;
 

@@ -64,20 +64,39 @@ impl core::fmt::Display for SendError {
 
 impl std::error::Error for SendError {}
 
-/// Pre-framed messages waiting for a fragmented message to end.
+/// Pre-framed messages waiting for a fragmented message to end. Boxed, and only while
+/// something waits: a connection pays one pointer for it.
 #[derive(Debug, Default)]
-pub(crate) struct Waiting {
+pub(crate) struct Waiting(Option<Box<Queue>>);
+
+#[derive(Debug, Default)]
+struct Queue {
     frames: VecDeque<Bytes>,
     bytes: usize,
 }
 
 impl Waiting {
     pub(crate) fn bytes(&self) -> usize {
-        self.bytes
+        self.0.as_ref().map_or(0, |q| q.bytes)
+    }
+
+    fn push(&mut self, frame: &Bytes) {
+        let queue = self.0.get_or_insert_with(Box::default);
+        queue.bytes = queue.bytes.saturating_add(frame.len());
+        queue.frames.push_back(frame.clone());
+    }
+
+    /// Appends every waiting frame to `out`, in order, and forgets them.
+    fn drain_into(&mut self, out: &mut Vec<u8>) {
+        if let Some(queue) = self.0.take() {
+            for frame in queue.frames {
+                out.extend_from_slice(&frame);
+            }
+        }
     }
 
     pub(crate) fn clear(&mut self) {
-        *self = Self::default();
+        self.0 = None;
     }
 }
 
@@ -146,10 +165,7 @@ impl<'a> Outbox<'a> {
     ) -> Result<Sent, SendError> {
         let sent = self.send_with(data.len(), |s, out| s.send_fragment(kind, data, fin, out))?;
         if fin && let Some(p) = &mut self.parts {
-            while let Some(frame) = p.waiting.frames.pop_front() {
-                p.out.buf.extend_from_slice(&frame);
-            }
-            p.waiting.bytes = 0;
+            p.waiting.drain_into(&mut p.out.buf);
         }
         Ok(sent)
     }
@@ -174,8 +190,7 @@ impl<'a> Outbox<'a> {
             return Err(SendError::Closed);
         };
         if p.sender.is_fragmenting() {
-            p.waiting.bytes = p.waiting.bytes.saturating_add(frame.len());
-            p.waiting.frames.push_back(frame.clone());
+            p.waiting.push(frame);
         } else {
             // Frames the connection queued itself (pongs) answer earlier input: first.
             p.sender.poll_transmit(&mut p.out.buf);
@@ -220,11 +235,26 @@ impl<'a> Outbox<'a> {
         Ok(())
     }
 
+    /// Starts the closing handshake, as [`close`](Self::close), for a reason of ours
+    /// rather than an ordinary end (an application bug: 1011; a policy: 1008): the close
+    /// report ([`Driver::take_closed`](crate::Driver::take_closed)) says `code`, not
+    /// clean, whatever the peer answers.
+    ///
+    /// # Errors
+    /// As [`close`](Self::close).
+    pub fn close_with_error(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        self.close(code, reason)?;
+        if let Some(p) = &mut self.parts {
+            p.failure.get_or_insert(code);
+        }
+        Ok(())
+    }
+
     /// Bytes queued and not yet written, waiting pre-framed messages included.
     pub fn queued(&self) -> usize {
         self.parts
             .as_ref()
-            .map_or(0, |p| p.out.len().saturating_add(p.waiting.bytes))
+            .map_or(0, |p| p.out.len().saturating_add(p.waiting.bytes()))
     }
 
     /// Whether data may be sent (open, no close sent or received).

@@ -54,7 +54,7 @@ impl Driver {
         match ws.recv(input, now) {
             Ok(r) => {
                 if let Some(sockeye_proto::Event::Close { code, reason }) = r.event {
-                    *peer_close = Some((code, reason.to_owned()));
+                    *peer_close = Some(Box::new((code, reason.to_owned())));
                 }
                 Ok(Recv {
                     consumed: r.consumed,

@@ -239,6 +239,27 @@ fn overflow_closes_with_1008_by_default_or_refuses() {
 }
 
 #[test]
+fn a_close_for_a_reason_of_ours_is_reported_with_our_code() {
+    let t0 = Instant::now();
+    let mut server = open_server(config(), t0);
+    server
+        .outbox(t0)
+        .close_with_error(CloseCode::INTERNAL_ERROR, "internal error")
+        .unwrap();
+    let sent = frames(&take_output(&mut server));
+    assert_eq!(close_code(&sent[0]), Some(1011));
+    let fed = feed(
+        &mut server,
+        &masked(0x88, &1011u16.to_be_bytes()),
+        t0,
+        false,
+    );
+    assert_eq!(fed.events, [Seen::Close(1011, String::new())]);
+    let _ = server.poll_output();
+    assert_eq!(server.take_closed(), Some(Closed::unclean_for_test(1011)));
+}
+
+#[test]
 fn peer_vanishing_is_1006_and_finishes() {
     let t0 = Instant::now();
     let mut server = open_server(config(), t0);

@@ -2,20 +2,8 @@
 
 use std::time::Duration;
 
+use sockeye_driver::{DriverConfig, OverflowPolicy};
 use sockeye_handshake::Limits;
-
-/// What to do with a connection whose output buffer would grow past
-/// [`ServerConfig::max_write_buffer`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OverflowPolicy {
-    /// Refuse the message ([`SendStatus::Refused`](crate::SendStatus::Refused)) and keep
-    /// the connection.
-    Refuse,
-    /// Refuse the message and close the connection with 1008 (policy violation): a peer
-    /// that does not read its data is cut off (the default).
-    Close,
-}
 
 /// Server settings. Start from [`ServerConfig::default`] and change fields.
 ///
@@ -38,7 +26,9 @@ pub struct ServerConfig {
     pub handshake_limits: Limits,
     /// The WebSocket connection's limits, keepalive and close timeout
     /// ([`sockeye_proto::Config`]). The server's default turns keepalive on: a ping after
-    /// 60 s without input, failure if nothing comes back within 30 s.
+    /// 60 s without input, failure if nothing comes back within 30 s. `streaming` follows
+    /// the handler ([`Handler::STREAMING`](crate::Handler::STREAMING)); setting it for a
+    /// handler that does not stream is refused by [`Server::bind`](crate::Server::bind).
     pub connection: sockeye_proto::Config,
     /// Output queued for one connection above which the server stops reading from it
     /// (and [`SendStatus::QueuedAboveHighWater`](crate::SendStatus) is reported) until it
@@ -48,7 +38,7 @@ pub struct ServerConfig {
     /// (see [`OverflowPolicy`]). Must leave room for the largest message the application
     /// sends; the default, 40 MiB, fits two 16 MiB echoes plus the high-water mark.
     pub max_write_buffer: usize,
-    /// What happens on overflow. Default [`OverflowPolicy::Close`].
+    /// What happens on overflow. Default [`OverflowPolicy::Close`](crate::OverflowPolicy::Close).
     pub overflow: OverflowPolicy,
     /// After the server decides to close TCP it shuts down its sending side and reads
     /// (discarding) until the peer closes, so that the peer gets the last frames rather
@@ -88,5 +78,23 @@ impl Default for ServerConfig {
             max_queued_commands: 1 << 16,
             backlog: 1024,
         }
+    }
+}
+
+impl ServerConfig {
+    /// The per-connection part, for the drivers: `streaming` as the handler needs.
+    pub(crate) fn driver_config(&self, streaming: bool) -> DriverConfig {
+        let mut config = DriverConfig::default();
+        config.connection = self.connection.clone();
+        config.connection.streaming = streaming;
+        config.handshake_timeout = self.handshake_timeout;
+        config.handshake_limits = self.handshake_limits;
+        config.write_high_water = self.write_high_water;
+        config.max_write_buffer = self.max_write_buffer;
+        config.overflow = self.overflow;
+        config.linger_timeout = self.linger_timeout;
+        // The loop lends its one output buffer to the connection it works on.
+        config.keep_output_capacity = 0;
+        config
     }
 }

@@ -4,17 +4,18 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use sockeye_driver::Bytes;
 use sockeye_proto::{CloseCode, Connection};
 
 use crate::{ConnId, SendError};
 
 /// A command for one event loop.
 pub(crate) enum Command {
-    /// Append these (already framed) bytes to one connection's output.
-    Send { id: ConnId, frame: Vec<u8> },
-    /// Write one shared frame to many connections (`None`: every open connection).
+    /// Send this (already framed) message to one connection.
+    Send { id: ConnId, frame: Bytes },
+    /// Send one shared frame to many connections (`None`: every open connection).
     Broadcast {
-        frame: Arc<[u8]>,
+        frame: Bytes,
         only: Option<Vec<ConnId>>,
     },
     /// Start the closing handshake of one connection.
@@ -43,7 +44,9 @@ pub(crate) struct Shared {
 
 /// A cloneable, thread-safe handle to a running server: send to or close any connection,
 /// broadcast, shut down. Commands go to the owning event loop's queue and wake it; they
-/// are carried out on that loop's next turn, in the order given.
+/// are carried out on that loop's next turn, in the order given. A message for a
+/// connection that is in the middle of sending a fragmented message (a streaming handler's
+/// reply) waits for its final fragment (RFC 6455 §5.4).
 #[derive(Clone)]
 pub struct ServerHandle {
     pub(crate) shared: Arc<Shared>,
@@ -73,6 +76,7 @@ impl ServerHandle {
     pub fn send_text(&self, id: ConnId, text: &str) -> Result<(), SendError> {
         let mut frame = Vec::with_capacity(text.len() + 10);
         Connection::encode_server_text(text, &mut frame);
+        let frame = frame.into();
         self.push(id.worker(), Command::Send { id, frame })
     }
 
@@ -80,6 +84,7 @@ impl ServerHandle {
     pub fn send_binary(&self, id: ConnId, data: &[u8]) -> Result<(), SendError> {
         let mut frame = Vec::with_capacity(data.len() + 10);
         Connection::encode_server_binary(data, &mut frame);
+        let frame = frame.into();
         self.push(id.worker(), Command::Send { id, frame })
     }
 
@@ -135,7 +140,7 @@ impl ServerHandle {
         }
     }
 
-    fn broadcast(&self, frame: Arc<[u8]>, only: Option<&[ConnId]>) -> Result<(), SendError> {
+    fn broadcast(&self, frame: Bytes, only: Option<&[ConnId]>) -> Result<(), SendError> {
         let workers = self.shared.workers.len();
         let mut result = Ok(());
         for worker in 0..workers {

@@ -1,11 +1,10 @@
 //! What the application implements ([`Handler`]) and what it is handed ([`Context`]).
 
-use std::time::Instant;
-
+use sockeye_driver::{Outbox, SendError, Sent};
 use sockeye_handshake::{Accept, Reject, Request, RequestError};
-use sockeye_proto::{CloseCode, Sender};
+use sockeye_proto::CloseCode;
 
-use crate::{ConnId, OverflowPolicy, ServerConfig, ServerHandle};
+use crate::{Closed, ConnId, ServerHandle};
 
 /// A whole data message received from a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,19 +13,6 @@ pub enum Message<'a> {
     Text(&'a str),
     /// A binary message.
     Binary(&'a [u8]),
-}
-
-/// How a connection ended, handed to [`Handler::on_close`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Closed {
-    /// The close code: the peer's (1005 if its close frame had none), ours when we failed
-    /// the connection (1002, 1007, 1009, ...), or 1006 when TCP ended without a closing
-    /// handshake (peer vanished, timeout).
-    pub code: CloseCode,
-    /// The peer's close reason, if it sent one.
-    pub reason: String,
-    /// Whether close frames were exchanged (§7.1.4 "cleanly").
-    pub clean: bool,
 }
 
 /// Why the application turned a handshake down: a response of its own ([`Reject`]) or a
@@ -130,18 +116,28 @@ pub enum SendStatus {
     Refused,
     /// Not queued: the connection is closing or closed.
     Closed,
+    /// Not queued: the call was a mistake (a whole message while a fragmented one is
+    /// unfinished, a fragment of another kind than its message, a ping over 125 bytes).
+    Invalid,
+}
+
+impl From<Result<Sent, SendError>> for SendStatus {
+    fn from(result: Result<Sent, SendError>) -> Self {
+        match result {
+            Ok(Sent::AboveHighWater) => Self::QueuedAboveHighWater,
+            Ok(_) => Self::Queued,
+            Err(SendError::Full) => Self::Refused,
+            Err(SendError::Closed) => Self::Closed,
+            Err(_) => Self::Invalid,
+        }
+    }
 }
 
 /// The connection a callback is about, for replying and closing.
 pub struct Context<'a> {
     pub(crate) id: ConnId,
-    pub(crate) sender: &'a mut Sender,
-    pub(crate) out: &'a mut Vec<u8>,
-    pub(crate) out_pos: usize,
-    pub(crate) config: &'a ServerConfig,
-    pub(crate) now: Instant,
+    pub(crate) outbox: Outbox<'a>,
     pub(crate) handle: &'a ServerHandle,
-    pub(crate) overflowed: &'a mut bool,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -161,7 +157,7 @@ impl Context<'_> {
 
     /// Bytes queued for this connection and not yet written.
     pub fn queued(&self) -> usize {
-        self.out.len().saturating_sub(self.out_pos)
+        self.outbox.queued()
     }
 
     /// A handle to send to other connections, broadcast, or shut the server down.
@@ -171,62 +167,35 @@ impl Context<'_> {
 
     /// Sends a text message to this connection.
     pub fn send_text(&mut self, text: &str) -> SendStatus {
-        self.send_with(text.len(), |s, out| s.send_text(text, out))
+        self.outbox.send_text(text).into()
     }
 
     /// Sends the next fragment of a message (§5.4): the first call starts a message of
     /// `kind`, later ones continue it, the one with `fin` ends it. For text, the fragments
-    /// together must be UTF-8 (a fragment may end inside a character).
+    /// together must be UTF-8 (a fragment may end inside a character). Messages sent to
+    /// this connection through a [`ServerHandle`] meanwhile wait for the final fragment.
     pub fn send_fragment(
         &mut self,
         kind: sockeye_proto::MessageKind,
         data: &[u8],
         fin: bool,
     ) -> SendStatus {
-        self.send_with(data.len(), |s, out| s.send_fragment(kind, data, fin, out))
+        self.outbox.send_fragment(kind, data, fin).into()
     }
 
     /// Sends a binary message to this connection.
     pub fn send_binary(&mut self, data: &[u8]) -> SendStatus {
-        self.send_with(data.len(), |s, out| s.send_binary(data, out))
+        self.outbox.send_binary(data).into()
     }
 
-    /// Sends a ping (payload at most 125 bytes, else [`SendStatus::Refused`]).
+    /// Sends a ping (payload at most 125 bytes, else [`SendStatus::Invalid`]).
     pub fn ping(&mut self, payload: &[u8]) -> SendStatus {
-        if payload.len() > 125 {
-            return SendStatus::Refused;
-        }
-        self.send_with(payload.len(), |s, out| s.ping(payload, out))
+        self.outbox.ping(payload).into()
     }
 
     /// Starts the closing handshake with `code` and `reason` (cut to 123 bytes). Returns
     /// `false` if the connection was already closing or `code` may not be sent.
     pub fn close(&mut self, code: CloseCode, reason: &str) -> bool {
-        self.sender.close(code, reason, self.now, self.out).is_ok()
-    }
-
-    fn send_with(
-        &mut self,
-        len: usize,
-        write: impl FnOnce(&mut Sender, &mut Vec<u8>) -> Result<(), sockeye_proto::Error>,
-    ) -> SendStatus {
-        if !self.sender.can_send() {
-            return SendStatus::Closed;
-        }
-        // 14: the longest frame header.
-        if self.queued().saturating_add(len).saturating_add(14) > self.config.max_write_buffer {
-            if self.config.overflow == OverflowPolicy::Close {
-                *self.overflowed = true;
-            }
-            return SendStatus::Refused;
-        }
-        if write(self.sender, self.out).is_err() {
-            return SendStatus::Closed;
-        }
-        if self.queued() > self.config.write_high_water {
-            SendStatus::QueuedAboveHighWater
-        } else {
-            SendStatus::Queued
-        }
+        self.outbox.close(code, reason).is_ok()
     }
 }

@@ -85,6 +85,7 @@
 
 mod config;
 mod conn;
+mod dispatch;
 mod echo;
 mod error;
 mod handle;
@@ -95,12 +96,13 @@ mod slab;
 mod timers;
 mod worker;
 
-pub use config::{OverflowPolicy, ServerConfig};
+pub use config::ServerConfig;
 pub use echo::Echo;
 pub use error::{Error, SendError};
 pub use handle::ServerHandle;
-pub use handler::{Chunk, Closed, Context, Handler, Message, Refusal, SendStatus};
+pub use handler::{Chunk, Context, Handler, Message, Refusal, SendStatus};
 pub use id::ConnId;
 pub use server::Server;
+pub use sockeye_driver::{Closed, OverflowPolicy};
 pub use sockeye_handshake::{Accept, Extension, Limits, OriginAllowList, Reject, Request};
 pub use sockeye_proto::{CloseCode, Config as ConnectionConfig, MessageKind};

@@ -35,7 +35,9 @@ impl Server {
     /// # Errors
     /// [`Error::Listen`] when the address cannot be bound (in use, permission denied),
     /// [`Error::EventLoop`] when epoll or a thread cannot be created, [`Error::Config`] for
-    /// an unusable configuration.
+    /// an unusable configuration (zero threads, a read buffer under 1 KiB,
+    /// `max_write_buffer` under `write_high_water`, `connection.streaming` for a handler
+    /// that does not stream).
     pub fn bind<H: Handler>(
         addr: SocketAddr,
         config: ServerConfig,
@@ -52,9 +54,15 @@ impl Server {
                 "max_write_buffer must be at least write_high_water",
             ));
         }
-        let mut config = config;
-        // Whole messages to the handler, or pieces as they arrive if it streams.
-        config.connection.streaming = H::STREAMING;
+        // Whole messages to the handler, or pieces as they arrive if it streams: the
+        // handler decides. A configuration asking for pieces a handler cannot take is a
+        // mistake, said out loud rather than overwritten.
+        if config.connection.streaming && !H::STREAMING {
+            return Err(Error::Config(
+                "connection.streaming needs a handler with Handler::STREAMING = true",
+            ));
+        }
+        let driver_config = Arc::new(config.driver_config(H::STREAMING));
 
         let first = listen(addr, config.backlog)?;
         let local_addr = first
@@ -103,6 +111,7 @@ impl Server {
                 scratch: Vec::new(),
                 handler: handler.clone(),
                 config: config.clone(),
+                driver_config: driver_config.clone(),
                 handle: handle.clone(),
                 resume: Vec::new(),
                 dirty: Vec::new(),

@@ -1,33 +1,33 @@
-//! One event-loop thread: a `mio::Poll`, its listener, its connections.
+//! One event-loop thread: a `mio::Poll`, its listener, its connections. The connections'
+//! lives are `sockeye-driver` drivers; this file is the shell: readiness, reads, writes,
+//! interest, one timer heap, commands from handles.
 //!
 //! A loop turn: wait for readiness (or the next timer, or a wake from a handle); accept;
-//! for each ready connection read into the loop's one read buffer, feed the bytes to the
-//! connection's `sockeye-proto` state machine, call the handler for each event, and write
-//! everything the turn produced for that connection in one `write`; then carry out the
-//! commands handles sent, flush what they queued, and run due timers.
+//! for each ready connection read into the loop's one read buffer, feed the driver
+//! (`dispatch.rs` calls the handler for each event), and write everything the turn
+//! produced for that connection in one `write`; then carry out the commands handles sent,
+//! flush what they queued, and run due timers.
 //!
-//! Interest follows state: READABLE always (edge-triggered), WRITABLE only while output is
-//! queued, so a socket that never becomes writable costs nothing.
+//! Interest follows the driver: READABLE always (edge-triggered), WRITABLE only while it
+//! has output, so a socket that never becomes writable costs nothing.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::mem;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::net::Shutdown;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
-use sockeye_handshake::{Reject, RequestParser, Status};
-use sockeye_proto::{CloseCode, Connection, Event};
+use sockeye_driver::{Driver, DriverConfig, Stage};
+use sockeye_proto::CloseCode;
 
-use crate::conn::{Conn, Open, Phase};
+use crate::conn::Conn;
 use crate::handle::{Command, ServerHandle};
 use crate::slab::Slab;
 use crate::timers::Timers;
-use crate::{
-    Chunk, Closed, ConnId, Context, Handler, Message, OverflowPolicy, Refusal, ServerConfig,
-};
+use crate::{ConnId, Handler, ServerConfig};
 
 pub(crate) const LISTENER: Token = Token(usize::MAX);
 pub(crate) const WAKER: Token = Token(usize::MAX - 1);
@@ -47,10 +47,11 @@ pub(crate) struct Worker<H: Handler> {
     pub(crate) timers: Timers,
     pub(crate) read_buf: Vec<u8>,
     /// The loop's output buffer, lent to the connection being processed when that
-    /// connection has nothing queued (so an idle connection owns no output buffer).
+    /// connection has none (so an idle connection owns no output buffer).
     pub(crate) scratch: Vec<u8>,
     pub(crate) handler: Arc<H>,
     pub(crate) config: Arc<ServerConfig>,
+    pub(crate) driver_config: Arc<DriverConfig>,
     pub(crate) handle: ServerHandle,
     /// Connections to read again without waiting for an edge (fairness cut-off, or
     /// reading resumed after back-pressure).
@@ -85,9 +86,8 @@ impl<H: Handler> Worker<H> {
                         let drain = event.is_read_closed() || event.is_error();
                         if event.is_readable() || drain {
                             self.on_readable(slot, drain, now);
-                        }
-                        if event.is_writable() {
-                            self.settle(slot, now);
+                        } else if event.is_writable() {
+                            self.settle(slot);
                         }
                     }
                 }
@@ -102,7 +102,7 @@ impl<H: Handler> Worker<H> {
             for slot in mem::take(&mut self.dirty) {
                 if let Some(conn) = self.conns.get_mut(slot) {
                     conn.dirty = false;
-                    self.settle(slot, now);
+                    self.settle(slot);
                 }
             }
             self.run_timers(now);
@@ -187,12 +187,8 @@ impl<H: Handler> Worker<H> {
                 continue;
             }
             let _ = stream.set_nodelay(true);
-            let phase = Phase::Handshake {
-                parser: RequestParser::new(self.config.handshake_limits),
-                buf: Vec::new(),
-                deadline: now + self.config.handshake_timeout,
-            };
-            let (slot, _) = self.conns.insert_with(|_, _| Conn::new(stream, phase));
+            let driver = Driver::server(self.driver_config.clone(), now);
+            let (slot, _) = self.conns.insert_with(|_, _| Conn::new(stream, driver));
             shared.connections.fetch_add(1, Ordering::Relaxed);
             let registered = match self.conns.get_mut(slot) {
                 Some(conn) => self
@@ -214,114 +210,6 @@ impl<H: Handler> Worker<H> {
 
     /// `drain`: read until the socket would block (or EOF) even after a short read.
     fn on_readable(&mut self, slot: u32, drain: bool, now: Instant) {
-        let Some(conn) = self.conns.get_mut(slot) else {
-            return;
-        };
-        match conn.phase {
-            Phase::Handshake { .. } => self.read_handshake(slot, drain, now),
-            Phase::Open(_) => self.read_open(slot, drain, now),
-            Phase::Closing { .. } => self.read_closing(slot),
-        }
-    }
-
-    fn read_handshake(&mut self, slot: u32, drain: bool, now: Instant) {
-        let Some(generation) = self.conns.generation(slot) else {
-            return;
-        };
-        let id = self.id(slot, generation);
-        let Some(conn) = self.conns.get_mut(slot) else {
-            return;
-        };
-        let Phase::Handshake { parser, buf, .. } = &mut conn.phase else {
-            return;
-        };
-        let request = loop {
-            let n = match conn.stream.read(&mut self.read_buf) {
-                Ok(0) => {
-                    // The client left before finishing its request.
-                    self.remove(slot);
-                    return;
-                }
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => {
-                    self.remove(slot);
-                    return;
-                }
-            };
-            buf.extend_from_slice(self.read_buf.get(..n).unwrap_or_default());
-            match parser.parse(buf) {
-                Ok(Status::Complete(request)) => break request,
-                Ok(Status::Incomplete) => {}
-                Err(refused) => {
-                    // §4.2.1: answer with the error's HTTP response, then close.
-                    refused.write_response(&mut conn.out);
-                    conn.phase = closing_phase(now, &self.config);
-                    self.settle(slot, now);
-                    return;
-                }
-            }
-        };
-        let handler = &self.handler;
-        let decision = catch_unwind(AssertUnwindSafe(|| handler.on_open(&request, id)));
-        let (state, accept) = match decision {
-            Ok(Ok(accepted)) => accepted,
-            Ok(Err(refusal)) => {
-                match refusal {
-                    Refusal::Reject(reject) => reject.write(&mut conn.out),
-                    Refusal::Request(error) => error.write_response(&mut conn.out),
-                }
-                conn.phase = closing_phase(now, &self.config);
-                self.settle(slot, now);
-                return;
-            }
-            Err(_panic) => {
-                if let Ok(reject) = Reject::new(500) {
-                    reject.write(&mut conn.out);
-                }
-                conn.phase = closing_phase(now, &self.config);
-                self.settle(slot, now);
-                return;
-            }
-        };
-        if request.accept_with(&accept, &mut conn.out).is_err() {
-            // The handler chose a subprotocol the client did not offer: our side's bug.
-            self.handler
-                .on_close(id, state, closed(CloseCode::INTERNAL_ERROR, false));
-            if let Ok(reject) = Reject::new(500) {
-                conn.out.clear();
-                reject.write(&mut conn.out);
-            }
-            conn.phase = closing_phase(now, &self.config);
-            self.settle(slot, now);
-            return;
-        }
-        // The bytes after the head are the client's first frames (nothing is lost).
-        let mut leftover = match &mut conn.phase {
-            Phase::Handshake { buf, .. } => {
-                let mut head = mem::take(buf);
-                head.drain(..request.head_len().min(head.len()));
-                head
-            }
-            _ => Vec::new(),
-        };
-        drop(request);
-        let ws = Connection::server(self.config.connection.clone(), now);
-        conn.phase = Phase::Open(Box::new(Open {
-            ws,
-            state,
-            peer_close: None,
-            failure: None,
-        }));
-        if !leftover.is_empty() {
-            self.feed(slot, id, &mut leftover, now);
-        }
-        // Edge-triggered: more may be waiting in the socket already.
-        self.read_open(slot, drain, now);
-    }
-
-    fn read_open(&mut self, slot: u32, drain: bool, now: Instant) {
         let Some(generation) = self.conns.generation(slot) else {
             return;
         };
@@ -331,18 +219,12 @@ impl<H: Handler> Worker<H> {
             let Some(conn) = self.conns.get_mut(slot) else {
                 break;
             };
-            if conn.read_paused || !matches!(conn.phase, Phase::Open(_)) {
+            if !conn.driver.wants_read() {
                 break;
             }
             let n = match conn.stream.read(&mut read_buf) {
                 Ok(0) => {
-                    conn.peer_eof = true;
-                    if let Phase::Open(open) = &mut conn.phase
-                        && let Err(e) = open.ws.recv_eof()
-                    {
-                        open.failure
-                            .get_or_insert(e.close_code().unwrap_or(CloseCode::ABNORMAL));
-                    }
+                    let _ = conn.driver.recv_eof(now);
                     break;
                 }
                 Ok(n) => n,
@@ -350,11 +232,12 @@ impl<H: Handler> Worker<H> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => {
                     // Reset by the peer, or another hard error: nothing more can be sent.
-                    self.read_buf = read_buf;
-                    self.remove(slot);
-                    return;
+                    conn.driver.abort();
+                    break;
                 }
             };
+            // Replies are framed straight into the loop's output buffer.
+            conn.driver.lend_buffer(&mut self.scratch);
             let input = read_buf.get_mut(..n).unwrap_or_default();
             self.feed(slot, id, input, now);
             // A short read emptied the socket's receive queue of what this edge reported;
@@ -370,139 +253,14 @@ impl<H: Handler> Worker<H> {
             }
         }
         self.read_buf = read_buf;
-        self.settle(slot, now);
-    }
-
-    /// Feeds received bytes to an open connection and calls the handler for each event.
-    fn feed(&mut self, slot: u32, id: ConnId, input: &mut [u8], now: Instant) {
-        let Some(conn) = self.conns.get_mut(slot) else {
-            return;
-        };
-        if conn.out.is_empty() {
-            // Lend the loop's output buffer: no allocation for the common case.
-            mem::swap(&mut conn.out, &mut self.scratch);
-            conn.out_pos = 0;
-        }
-        let Conn {
-            phase,
-            out,
-            out_pos,
-            read_paused,
-            ..
-        } = conn;
-        let Phase::Open(open) = phase else { return };
-        let Open {
-            ws,
-            state,
-            peer_close,
-            failure,
-        } = &mut **open;
-        let handler = &*self.handler;
-        let config = &*self.config;
-        let mut overflowed = false;
-        let mut panicked = false;
-        let mut at = 0;
-        while at < input.len() {
-            let Some(rest) = input.get_mut(at..) else {
-                break;
-            };
-            let r = match ws.recv(rest, now) {
-                Ok(r) => r,
-                Err(e) => {
-                    // The close frame with the RFC's code is queued (poll_transmit).
-                    failure.get_or_insert(e.close_code().unwrap_or(CloseCode::PROTOCOL_ERROR));
-                    break;
-                }
-            };
-            at += r.consumed;
-            let Some(event) = r.event else { break };
-            let mut cx = Context {
-                id,
-                sender: r.sender,
-                out,
-                out_pos: *out_pos,
-                config,
-                now,
-                handle: &self.handle,
-                overflowed: &mut overflowed,
-            };
-            let call = catch_unwind(AssertUnwindSafe(|| match event {
-                Event::Text(text) => handler.on_message(&mut cx, state, Message::Text(text)),
-                Event::Binary(data) => handler.on_message(&mut cx, state, Message::Binary(data)),
-                Event::Ping(payload) => handler.on_ping(&mut cx, state, payload),
-                Event::Pong(payload) => handler.on_pong(&mut cx, state, payload),
-                Event::Close { code, reason } => *peer_close = Some((code, reason.to_owned())),
-                // Only with `Handler::STREAMING` (else messages come whole).
-                Event::Chunk {
-                    kind,
-                    data,
-                    first,
-                    last,
-                } => handler.on_chunk(
-                    &mut cx,
-                    state,
-                    Chunk {
-                        kind,
-                        data,
-                        first,
-                        last,
-                    },
-                ),
-            }));
-            if call.is_err() {
-                panicked = true;
-            }
-            if overflowed || panicked {
-                break;
-            }
-        }
-        if panicked {
-            failure.get_or_insert(CloseCode::INTERNAL_ERROR);
-            let _ = ws.close(CloseCode::INTERNAL_ERROR, "internal error", now, out);
-        } else if overflowed {
-            failure.get_or_insert(CloseCode::POLICY_VIOLATION);
-            let _ = ws.close(
-                CloseCode::POLICY_VIOLATION,
-                "output buffer overflow",
-                now,
-                out,
-            );
-        }
-        if out.len() - *out_pos > config.write_high_water {
-            // Back-pressure: stop reading until the peer has taken our output.
-            *read_paused = true;
-        }
-    }
-
-    fn read_closing(&mut self, slot: u32) {
-        let Some(conn) = self.conns.get_mut(slot) else {
-            return;
-        };
-        for _ in 0..MAX_READS_PER_TURN {
-            match conn.stream.read(&mut self.read_buf) {
-                Ok(0) => {
-                    conn.peer_eof = true;
-                    break;
-                }
-                Ok(_) => {} // discarded: the connection is over
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(_) => {
-                    conn.peer_eof = true;
-                    break;
-                }
-            }
-        }
-        if conn.peer_eof {
-            self.remove(slot);
-        }
+        self.settle(slot);
     }
 
     // ----- writing, closing, interest --------------------------------------------------
 
-    /// Brings a connection up to date after anything happened to it: control frames out,
-    /// close decisions, one write, the scratch buffer back, interest, timer.
-    fn settle(&mut self, slot: u32, now: Instant) {
+    /// Brings a connection up to date after anything happened to it: the end report, one
+    /// write, the shutdown of our side, the loop's buffer back, interest, timer.
+    pub(crate) fn settle(&mut self, slot: u32) {
         let Some(generation) = self.conns.generation(slot) else {
             return;
         };
@@ -510,58 +268,39 @@ impl<H: Handler> Worker<H> {
         let Some(conn) = self.conns.get_mut(slot) else {
             return;
         };
-
-        if let Phase::Open(open) = &mut conn.phase {
-            open.ws.poll_transmit(&mut conn.out);
-            if open.ws.should_close_tcp() {
-                // §7.1.1: the server closes TCP first, once the closing handshake is done
-                // or the connection failed.
-                let phase = mem::replace(&mut conn.phase, closing_phase(now, &self.config));
-                if let Phase::Open(open) = phase {
-                    let Open {
-                        state,
-                        peer_close,
-                        failure,
-                        ..
-                    } = *open;
-                    let info = close_info(peer_close, failure);
-                    let handler = &self.handler;
-                    let _ = catch_unwind(AssertUnwindSafe(|| handler.on_close(id, state, info)));
-                }
+        // One `write` for everything this turn produced, more only if the kernel took part.
+        loop {
+            let pending = conn.driver.poll_output();
+            if pending.is_empty() {
+                break;
+            }
+            match conn.stream.write(pending) {
+                Ok(0) => conn.driver.abort(),
+                Ok(n) => conn.driver.written(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => conn.driver.abort(),
             }
         }
-
-        if conn.flush().is_err() {
+        if conn.driver.wants_write_shutdown() {
+            // §7.1.1: the server closes TCP first; our FIN after the last frame, then the
+            // peer's input is drained until its FIN (so it gets our frames, not a reset).
+            let _ = conn.stream.shutdown(Shutdown::Write);
+            conn.driver.write_shut();
+        }
+        self.report_closed(slot, id);
+        let Some(conn) = self.conns.get_mut(slot) else {
+            return;
+        };
+        if conn.driver.is_finished() {
             self.remove(slot);
             return;
         }
-
-        if let Phase::Closing { write_shut, .. } = &mut conn.phase
-            && conn.out.is_empty()
-        {
-            if !*write_shut {
-                let _ = conn.stream.shutdown(std::net::Shutdown::Write);
-                *write_shut = true;
-            }
-            if conn.peer_eof {
-                self.remove(slot);
-                return;
-            }
+        conn.driver.reclaim_buffer(&mut self.scratch);
+        if self.scratch.capacity() > MAX_SCRATCH_CAPACITY {
+            self.scratch = Vec::new();
         }
-
-        if conn.out.is_empty() && conn.out.capacity() > 0 {
-            // Idle connections own no output buffer: the larger of the two buffers goes
-            // back to the loop.
-            if conn.out.capacity() > self.scratch.capacity() {
-                mem::swap(&mut conn.out, &mut self.scratch);
-            }
-            conn.out = Vec::new();
-            if self.scratch.capacity() > MAX_SCRATCH_CAPACITY {
-                self.scratch = Vec::new();
-            }
-        }
-
-        let want_write = !conn.out.is_empty();
+        let want_write = conn.driver.wants_write();
         if want_write != conn.write_interest {
             let interest = if want_write {
                 Interest::READABLE | Interest::WRITABLE
@@ -574,25 +313,31 @@ impl<H: Handler> Worker<H> {
                 .reregister(&mut conn.stream, Token(slot as usize), interest)
                 .is_err()
             {
+                conn.driver.abort();
                 self.remove(slot);
                 return;
             }
             conn.write_interest = want_write;
         }
-
-        if conn.read_paused && conn.queued() <= self.config.write_high_water / 2 {
-            conn.read_paused = false;
+        let wants_read = conn.driver.wants_read();
+        if conn.paused && wants_read {
             self.resume.push((slot, generation));
         }
+        conn.paused = !wants_read;
         self.schedule(slot);
     }
 
-    /// Removes a connection and closes its socket; an open one gets `on_close` with 1006.
+    /// Removes a connection and closes its socket; an open one is reported to `on_close`
+    /// (1006 unless its closing handshake was complete).
     fn remove(&mut self, slot: u32) {
         let Some(generation) = self.conns.generation(slot) else {
             return;
         };
         let id = self.id(slot, generation);
+        if let Some(conn) = self.conns.get_mut(slot) {
+            conn.driver.abort();
+        }
+        self.report_closed(slot, id);
         let Some(mut conn) = self.conns.remove(slot) else {
             return;
         };
@@ -601,23 +346,6 @@ impl<H: Handler> Worker<H> {
             .shared
             .connections
             .fetch_sub(1, Ordering::Relaxed);
-        if let Phase::Open(open) = conn.phase {
-            let Open {
-                state,
-                peer_close,
-                failure,
-                ..
-            } = *open;
-            // Removed while open: TCP was lost (reset, write error) or the loop is exiting.
-            // Only a peer close followed by the peer's own TCP close counts as clean.
-            let mut info = close_info(peer_close, failure);
-            if info.clean && !conn.peer_eof {
-                info.code = CloseCode::ABNORMAL;
-                info.clean = false;
-            }
-            let handler = &self.handler;
-            let _ = catch_unwind(AssertUnwindSafe(|| handler.on_close(id, state, info)));
-        }
     }
 
     // ----- timers ----------------------------------------------------------------------
@@ -629,7 +357,7 @@ impl<H: Handler> Worker<H> {
         let Some(conn) = self.conns.get_mut(slot) else {
             return;
         };
-        let Some(deadline) = conn.deadline() else {
+        let Some(deadline) = conn.driver.poll_timeout() else {
             return;
         };
         if conn.timer_at.is_none_or(|at| deadline < at) {
@@ -647,23 +375,10 @@ impl<H: Handler> Worker<H> {
                 continue; // superseded by an earlier entry
             }
             conn.timer_at = None;
-            match &mut conn.phase {
-                Phase::Handshake { deadline, .. } | Phase::Closing { deadline, .. } => {
-                    if now >= *deadline {
-                        // Handshake not done in time (absolute from accept), or the peer
-                        // did not close after our close: drop the socket.
-                        self.remove(slot);
-                        continue;
-                    }
-                }
-                Phase::Open(open) => {
-                    if let Err(e) = open.ws.handle_timeout(now) {
-                        open.failure
-                            .get_or_insert(e.close_code().unwrap_or(CloseCode::ABNORMAL));
-                    }
-                }
-            }
-            self.settle(slot, now);
+            // Handshake not done in time (absolute from accept), keepalive, the close
+            // handshake's timeout, linger: the driver knows which.
+            let _ = conn.driver.handle_timeout(now);
+            self.settle(slot);
         }
     }
 
@@ -682,23 +397,21 @@ impl<H: Handler> Worker<H> {
         };
         for command in commands {
             match command {
-                Command::Send { id, frame } => self.enqueue(id, &frame, now),
+                Command::Send { id, frame } => self.send_frame(id, &frame, now),
                 Command::Broadcast { frame, only } => match only {
-                    Some(ids) => ids.iter().for_each(|id| self.enqueue(*id, &frame, now)),
+                    Some(ids) => ids.iter().for_each(|id| self.send_frame(*id, &frame, now)),
                     None => {
                         // Every occupied slot, by index: no list is built per broadcast.
                         for slot in 0..self.conns.slot_count() {
                             if let Some(generation) = self.conns.generation(slot) {
-                                self.enqueue(self.id(slot, generation), &frame, now);
+                                self.send_frame(self.id(slot, generation), &frame, now);
                             }
                         }
                     }
                 },
                 Command::Close { id, code, reason } => {
-                    if let Some(conn) = self.conns.get_mut_checked(id.slot, id.generation)
-                        && let Phase::Open(open) = &mut conn.phase
-                    {
-                        let _ = open.ws.close(code, &reason, now, &mut conn.out);
+                    if let Some(conn) = self.conns.get_mut_checked(id.slot, id.generation) {
+                        let _ = conn.driver.outbox(now).close(code, &reason);
                         self.mark_dirty(id.slot);
                     }
                 }
@@ -707,35 +420,17 @@ impl<H: Handler> Worker<H> {
         }
     }
 
-    /// Appends an already framed message to a connection's output, under its limits.
-    fn enqueue(&mut self, id: ConnId, frame: &[u8], now: Instant) {
+    /// A pre-framed message for one connection, under its limits (it waits while the
+    /// connection is in the middle of a fragmented message of its own).
+    fn send_frame(&mut self, id: ConnId, frame: &sockeye_driver::Bytes, now: Instant) {
         let Some(conn) = self.conns.get_mut_checked(id.slot, id.generation) else {
             return;
         };
-        let queued = conn.queued();
-        let Phase::Open(open) = &mut conn.phase else {
-            return;
-        };
-        if !open.ws.can_send() {
+        if conn.driver.stage() != Stage::Open {
             return;
         }
-        if queued.saturating_add(frame.len()) > self.config.max_write_buffer {
-            if self.config.overflow == OverflowPolicy::Close {
-                open.failure.get_or_insert(CloseCode::POLICY_VIOLATION);
-                let _ = open.ws.close(
-                    CloseCode::POLICY_VIOLATION,
-                    "output buffer overflow",
-                    now,
-                    &mut conn.out,
-                );
-                self.mark_dirty(id.slot);
-            }
-            return;
-        }
-        conn.out.extend_from_slice(frame);
-        if conn.queued() > self.config.write_high_water {
-            conn.read_paused = true;
-        }
+        conn.driver.lend_buffer(&mut self.scratch);
+        let _ = conn.driver.outbox(now).send_frame(frame);
         self.mark_dirty(id.slot);
     }
 
@@ -760,48 +455,19 @@ impl<H: Handler> Worker<H> {
             let Some(conn) = self.conns.get_mut(slot) else {
                 continue;
             };
-            match &mut conn.phase {
-                Phase::Handshake { .. } => self.remove(slot),
-                Phase::Open(open) => {
+            match conn.driver.stage() {
+                Stage::Open => {
                     // §7.4.1 1001: "an endpoint is going away, such as a server going down".
-                    let _ = open.ws.close(
-                        CloseCode::GOING_AWAY,
-                        "server shutting down",
-                        now,
-                        &mut conn.out,
-                    );
+                    let _ = conn
+                        .driver
+                        .outbox(now)
+                        .close(CloseCode::GOING_AWAY, "server shutting down");
                     self.mark_dirty(slot);
                 }
-                Phase::Closing { .. } => {}
+                Stage::Closing | Stage::Finished => {}
+                _ => self.remove(slot),
             }
         }
-    }
-}
-
-fn closing_phase<S>(now: Instant, config: &ServerConfig) -> Phase<S> {
-    Phase::Closing {
-        deadline: now + config.linger_timeout,
-        write_shut: false,
-    }
-}
-
-fn closed(code: CloseCode, clean: bool) -> Closed {
-    Closed {
-        code,
-        reason: String::new(),
-        clean,
-    }
-}
-
-fn close_info(peer_close: Option<(CloseCode, String)>, failure: Option<CloseCode>) -> Closed {
-    match (failure, peer_close) {
-        (Some(code), _) => closed(code, false),
-        (None, Some((code, reason))) => Closed {
-            code,
-            reason,
-            clean: true,
-        },
-        (None, None) => closed(CloseCode::ABNORMAL, false),
     }
 }
 

@@ -182,18 +182,25 @@ fn handshake_deadline_is_absolute_from_accept() {
     let server = Server::bind(loopback(), config, Echo).unwrap();
     let mut c = RawClient::connect_tcp(server.local_addr());
     let started = Instant::now();
-    // A slow-loris client: a byte every 50 ms never completes the head.
-    for byte in b"GET / HTTP/1.1\r\nHost: x\r\n" {
-        if c.stream.write_all(&[*byte]).is_err() {
-            break;
+    // A slow-loris client: a byte of one endless header line every 50 ms, for up to
+    // 2 s. A deadline reset by each byte would never fire while the bytes keep coming.
+    c.send_raw(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+    let closed = loop {
+        if c.expect_eof_within(Duration::from_millis(50)) {
+            break Some(started.elapsed());
         }
-        std::thread::sleep(Duration::from_millis(50));
-        if started.elapsed() > Duration::from_millis(600) {
-            break;
+        if started.elapsed() > Duration::from_secs(2) {
+            break None;
         }
-    }
-    assert!(c.expect_eof());
-    assert!(started.elapsed() < Duration::from_secs(3));
+        if c.stream.write_all(b"a").is_err() {
+            break Some(started.elapsed());
+        }
+    };
+    let closed = closed.expect("the server never closed a trickling handshake");
+    assert!(
+        closed >= Duration::from_millis(250) && closed < Duration::from_millis(1500),
+        "closed after {closed:?}"
+    );
     server.shutdown(Duration::from_secs(1));
 }
 

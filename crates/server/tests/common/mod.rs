@@ -6,7 +6,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sockeye_frame::{
     CloseCode, ControlFrame, FrameHeader, OpCode, ParseConfig, Rsv, Status, apply_mask,
@@ -183,13 +183,34 @@ impl RawClient {
         None
     }
 
-    /// Whether the server closes TCP (EOF) within the read timeout.
-    pub fn expect_eof(&mut self) -> bool {
+    /// Whether the server closes TCP (EOF, or a reset) within `within`, discarding what
+    /// arrives meanwhile. False when the time runs out with the connection still open.
+    pub fn expect_eof_within(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        let mut chunk = [0u8; 65536];
         loop {
-            self.buf.clear();
-            if !self.try_fill() {
-                return true;
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return false;
+            };
+            self.stream
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .unwrap();
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(e) => panic!("read: {e}"),
             }
         }
+    }
+
+    /// [`expect_eof_within`](Self::expect_eof_within) 5 s.
+    pub fn expect_eof(&mut self) -> bool {
+        self.expect_eof_within(Duration::from_secs(5))
     }
 }

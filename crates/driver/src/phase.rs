@@ -1,0 +1,123 @@
+//! The phases of a connection's life and what each holds. Only the open phase is large;
+//! it is boxed, like the handshake phases, so a driver is the same small size in any
+//! phase.
+
+use std::time::Instant;
+
+use sockeye_handshake::{Accepted, ClientHandshake, Request, RequestParser};
+use sockeye_proto::{CloseCode, Connection, MaskSource};
+
+use crate::closed::Closed;
+use crate::outbox::{Parts, Waiting};
+use crate::output::Output;
+use crate::{DriverConfig, Outbox};
+
+#[derive(Debug)]
+pub(crate) enum Phase {
+    Accepting(Box<Accepting>),
+    Connecting(Box<Connecting>),
+    Open(Box<Open>),
+    Closing(Closing),
+    Done,
+}
+
+/// Server handshake: the request head so far.
+#[derive(Debug)]
+pub(crate) struct Accepting {
+    pub(crate) parser: RequestParser,
+    pub(crate) buf: Vec<u8>,
+    /// Absolute, from the accept.
+    pub(crate) deadline: Instant,
+    /// A complete request waiting for the application's decision.
+    pub(crate) request: Option<Request>,
+}
+
+/// Client handshake: connect, request sent, response head so far.
+pub(crate) struct Connecting {
+    pub(crate) handshake: ClientHandshake,
+    pub(crate) buf: Vec<u8>,
+    /// Connect deadline, then (once connected) the handshake deadline.
+    pub(crate) deadline: Instant,
+    pub(crate) connected: bool,
+    pub(crate) masks: Option<Box<dyn MaskSource>>,
+}
+
+impl core::fmt::Debug for Connecting {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The mask source stays out of `Debug`: its upcoming keys are nobody's business
+        // (§10.3: keys must not be predictable).
+        f.debug_struct("Connecting")
+            .field("buffered", &self.buf.len())
+            .field("deadline", &self.deadline)
+            .field("connected", &self.connected)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The open connection and what the close report needs.
+#[derive(Debug)]
+pub(crate) struct Open {
+    pub(crate) ws: Connection,
+    /// The peer's close frame (code, reason), once received (boxed: rare, and a string).
+    pub(crate) peer_close: Option<Box<(CloseCode, String)>>,
+    /// Why we ended the connection, if we did (1002, 1007, 1009, 1008, 1006...).
+    pub(crate) failure: Option<CloseCode>,
+    pub(crate) waiting: Waiting,
+    pub(crate) peer_eof: bool,
+    /// The latest `now` given: starts the linger deadline when the connection ends in a
+    /// call that takes no `now` ([`Driver::poll_output`]).
+    pub(crate) now: Instant,
+    /// Client: the server's `101`.
+    pub(crate) accepted: Option<Box<Accepted>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Closing {
+    pub(crate) deadline: Instant,
+    pub(crate) write_shut: bool,
+    pub(crate) peer_eof: bool,
+}
+
+impl Closing {
+    pub(crate) fn new(deadline: Instant) -> Self {
+        Self {
+            deadline,
+            write_shut: false,
+            peer_eof: false,
+        }
+    }
+}
+
+impl Open {
+    pub(crate) fn new(ws: Connection, accepted: Option<Box<Accepted>>, now: Instant) -> Self {
+        Self {
+            ws,
+            peer_close: None,
+            failure: None,
+            waiting: Waiting::default(),
+            peer_eof: false,
+            now,
+            accepted,
+        }
+    }
+
+    pub(crate) fn outbox<'a>(
+        &'a mut self,
+        out: &'a mut Output,
+        config: &'a DriverConfig,
+        now: Instant,
+    ) -> Outbox<'a> {
+        Outbox::new(Parts {
+            sender: self.ws.sender(),
+            out,
+            waiting: &mut self.waiting,
+            failure: &mut self.failure,
+            config,
+            now,
+        })
+    }
+
+    pub(crate) fn into_closed(self) -> Closed {
+        Closed::from_parts(self.peer_close.map(|b| *b), self.failure)
+    }
+}
