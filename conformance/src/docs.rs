@@ -63,13 +63,10 @@ fn non_ok(s: &mut String, report: &Report, golden: &Golden) {
     let _ = writeln!(s);
 }
 
-/// The whole document. `per_read` is the server role run with
-/// [`PollPolicy::PerRead`](crate::PollPolicy::PerRead) (the driver loop of sockeye-proto's
-/// crate documentation), shown as a finding when it differs.
+/// The whole document.
 pub fn markdown(
     server: &Report,
     client: &Report,
-    per_read: &Report,
     golden_server: &Golden,
     golden_client: &Golden,
 ) -> String {
@@ -141,8 +138,8 @@ pub fn markdown(
          connection reads — whole reads, one byte per `recv`, and random pieces — and fails if a \
          verdict differs between chunkings or is worse than the golden files. Reads model \
          loopback TCP: frames written back to back arrive as one read, each chop of a chopped \
-         write as a read of its own. The echo application calls `poll_transmit` after every \
-         event (a `--poll per-read` run is below). Over loopback the same catalog runs \
+         write as a read of its own. The connection in memory is a `sockeye-driver` driver, \
+         the one the server and clients run over sockets. Over loopback the same catalog runs \
          against the real sockeye-server and, through the fuzzing server, the real \
          sockeye-client (`conformance/tests/sockeye_stack.rs`); the TCP drivers are also \
          tested against a small sockeye-proto echo server and an Autobahn-style client \
@@ -150,29 +147,7 @@ pub fn markdown(
          fragmented sequences (with pings, pongs, empty fragments and single faults) in memory \
          and against sockeye-server over loopback.\n"
     );
-    let late: Vec<_> = per_read
-        .results
-        .iter()
-        .filter(|r| server.get(&r.id).is_none_or(|b| b.behavior != r.behavior))
-        .collect();
-    if late.is_empty() {
-        let _ = writeln!(
-            s,
-            "With `--poll per-read` (one `poll_transmit` per read, as sockeye-proto's crate documentation shows) every case gives the same verdict.\n"
-        );
-    } else {
-        let _ = writeln!(
-            s,
-            "With `--poll per-read` — one `poll_transmit` after the `recv` loop over a read, \
-             the driver loop sockeye-proto's crate documentation shows — these cases change \
-             (the data senders write the echo straight to `out` while the auto-pong waits in \
-             the control queue; `conformance/tests/proto_findings.rs` keeps an ignored test):\n"
-        );
-        for r in late {
-            let _ = writeln!(s, "- {} {}: {}", r.id, r.behavior, r.reason());
-        }
-        let _ = writeln!(s);
-    }
+
     s.push_str(THIRD_PARTY);
     s
 }

@@ -59,7 +59,7 @@ pub use catalog::{Profile, catalog};
 pub use filter::CaseFilter;
 pub use fuzzing_server::{FuzzingServer, FuzzingServerHandle};
 pub use golden::Golden;
-pub use memory::{Chunking, MemoryPeer, PollPolicy, SutRole};
+pub use memory::{Chunking, MemoryPeer, SutRole};
 pub use report::Report;
 pub use runner::{TesterRole, Timing, run_case};
 pub use transport::{Incoming, Transport};
@@ -78,8 +78,6 @@ pub struct Options {
     pub agent: Option<String>,
     /// Seeds the tester's masking keys.
     pub seed: u64,
-    /// In memory: when the echo application calls `poll_transmit`.
-    pub memory_poll: PollPolicy,
 }
 
 impl Default for Options {
@@ -89,7 +87,6 @@ impl Default for Options {
             timing: Timing::default(),
             agent: None,
             seed: 0x5eed,
-            memory_poll: PollPolicy::PerEvent,
         }
     }
 }
@@ -102,7 +99,7 @@ pub fn cases(filter: &CaseFilter, opts: &Options) -> Vec<Case> {
         .collect()
 }
 
-/// One case against a `sockeye-proto` connection in memory running an echo application.
+/// One case against a `sockeye-driver` connection in memory running an echo application.
 pub fn run_case_in_memory(
     case: &Case,
     role: SutRole,
@@ -110,8 +107,7 @@ pub fn run_case_in_memory(
     chunking: Chunking,
     opts: &Options,
 ) -> CaseResult {
-    let mut peer =
-        MemoryPeer::new(role, config.clone(), chunking).with_poll_policy(opts.memory_poll);
+    let mut peer = MemoryPeer::new(role, config.clone(), chunking);
     let tester = match role {
         SutRole::Server => TesterRole::Client,
         SutRole::Client => TesterRole::Server,
@@ -119,7 +115,7 @@ pub fn run_case_in_memory(
     run_case(case, tester, &mut peer, &opts.timing, opts.seed)
 }
 
-/// The (filtered) catalog against `sockeye-proto` in memory.
+/// The (filtered) catalog against `sockeye-driver` in memory.
 pub fn run_in_memory(
     role: SutRole,
     config: &sockeye_proto::Config,
@@ -134,14 +130,7 @@ pub fn run_in_memory(
     let mut report = Report::new(
         opts.agent.clone().unwrap_or_else(|| agent.into()),
         peer_role,
-        format!(
-            "memory (chunking {}, poll {})",
-            chunking.name(),
-            match opts.memory_poll {
-                PollPolicy::PerRead => "per read",
-                PollPolicy::PerEvent => "per event",
-            }
-        ),
+        format!("memory (chunking {})", chunking.name()),
         opts.profile,
     );
     for case in cases(filter, opts) {

@@ -7,15 +7,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use sockeye_conformance::{
-    CaseFilter, Chunking, FuzzingServer, Golden, Options, PollPolicy, Profile, Report, SutRole,
-    Verdict, cases, docs, golden, run_against_server_with, run_in_memory,
+    CaseFilter, Chunking, FuzzingServer, Golden, Options, Profile, Report, SutRole, Verdict, cases,
+    docs, golden, run_against_server_with, run_in_memory,
 };
 
 const USAGE: &str = "\
 usage:
   sockeye-conformance server ws://HOST:PORT[/PATH] [--cases PATTERNS] [--report DIR] [--agent NAME]
   sockeye-conformance client --listen ADDR [--cases PATTERNS] [--report DIR]
-  sockeye-conformance memory server|client [--chunking whole|bytes|random[:SEED]] [--poll per-event|per-read]
+  sockeye-conformance memory server|client [--chunking whole|bytes|random[:SEED]]
                              [--cases PATTERNS] [--report DIR]
   sockeye-conformance docs          (markdown for docs/conformance.md on stdout)
   sockeye-conformance golden server|client   (a golden file for the current results on stdout)
@@ -60,13 +60,6 @@ fn parse_args() -> Result<Args, String> {
                 let v = value("--wait-ms")?;
                 let ms: u64 = v.parse().map_err(|_| format!("bad --wait-ms {v}"))?;
                 a.opts.timing.wait = Duration::from_millis(ms);
-            }
-            "--poll" => {
-                a.opts.memory_poll = match value("--poll")?.as_str() {
-                    "per-event" => PollPolicy::PerEvent,
-                    "per-read" => PollPolicy::PerRead,
-                    v => return Err(format!("bad --poll {v}")),
-                };
             }
             "--full" => a.opts.profile = Profile::Full,
             "--reduced" => a.opts.profile = Profile::Reduced,
@@ -167,20 +160,9 @@ fn run(a: Args) -> Result<ExitCode, String> {
             let all = CaseFilter::all();
             let server = run_in_memory(SutRole::Server, &config, Chunking::Whole, &all, &a.opts);
             let client = run_in_memory(SutRole::Client, &config, Chunking::Whole, &all, &a.opts);
-            let per_read_opts = Options {
-                memory_poll: PollPolicy::PerRead,
-                ..a.opts.clone()
-            };
-            let per_read = run_in_memory(
-                SutRole::Server,
-                &config,
-                Chunking::Whole,
-                &all,
-                &per_read_opts,
-            );
             let gs = Golden::parse(golden::SOCKEYE_SERVER).map_err(|e| e.to_string())?;
             let gc = Golden::parse(golden::SOCKEYE_CLIENT).map_err(|e| e.to_string())?;
-            print!("{}", docs::markdown(&server, &client, &per_read, &gs, &gc));
+            print!("{}", docs::markdown(&server, &client, &gs, &gc));
             Ok(ExitCode::SUCCESS)
         }
         "golden" => {

@@ -1,18 +1,21 @@
-//! Driver 1: the peer under test is a `sockeye-proto` [`Connection`] in memory, running
-//! an echo application, fed the tester's bytes under a chosen [`Chunking`].
+//! Driver 1: the peer under test is a `sockeye-driver` [`Driver`] in memory, in the open
+//! phase, running an echo application, fed the tester's bytes under a chosen [`Chunking`].
+//! It is the same driver the mio server and clients run over sockets, so the in-memory
+//! verdicts are theirs.
 //!
-//! Time is virtual: pauses and waits advance the clock given to the connection, so the
-//! whole catalog runs in memory in a moment, timers included.
+//! Time is virtual: pauses and waits advance the clock given to the driver, so the whole
+//! catalog runs in memory in a moment, timers included.
 //!
 //! Reads model loopback TCP: what the tester writes between two of its waits arrives
 //! as one read (as the kernel coalesces back-to-back writes), except that each chop of
 //! a chopped write is a read of its own; the [`Chunking`] then cuts every read into
-//! `recv` calls. The echo application collects the connection's own frames per
-//! [`PollPolicy`].
+//! `recv` calls.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sockeye_proto::{Config, Connection, Event, MaskSource};
+use sockeye_driver::{Driver, DriverConfig, Event};
+use sockeye_proto::{Config, Connection, MaskSource};
 
 use crate::rng::Rng;
 use crate::transport::{Incoming, Transport};
@@ -49,19 +52,6 @@ impl Chunking {
     }
 }
 
-/// When the echo application collects the connection's own frames (pongs, close
-/// replies) with `poll_transmit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PollPolicy {
-    /// Before every `recv` call and after the last (the default, as `sockeye-server`'s
-    /// worker does): the connection's own frames go out in the order of the frames that
-    /// caused them, whatever the reads.
-    PerEvent,
-    /// Once per read, after the `recv` loop over it: the driver loop that
-    /// `sockeye-proto`'s crate documentation shows.
-    PerRead,
-}
-
 /// A masking-key source for the client under test: deterministic, for tests only.
 #[derive(Debug)]
 struct TestMasks(Rng);
@@ -81,16 +71,16 @@ pub enum SutRole {
     Client,
 }
 
-/// The in-memory peer: a [`Connection`] with an echo application.
+/// The in-memory peer: a [`Driver`] with an echo application.
 #[derive(Debug)]
 pub struct MemoryPeer {
-    conn: Connection,
+    driver: Driver,
     now: Instant,
     chunking: Chunking,
-    poll: PollPolicy,
     rng: Rng,
+    /// Written by the peer, not yet read by the tester.
     out: Vec<u8>,
-    /// Written by the tester, not yet read by the connection.
+    /// Written by the tester, not yet read by the peer.
     input: Vec<u8>,
     /// The peer closed (or dropped) TCP.
     closed: bool,
@@ -101,31 +91,28 @@ impl MemoryPeer {
     /// A connection in `role` with `config`.
     pub fn new(role: SutRole, config: Config, chunking: Chunking) -> Self {
         let now = Instant::now();
-        let conn = match role {
-            SutRole::Server => Connection::server(config, now),
-            SutRole::Client => Connection::client(config, Box::new(TestMasks(Rng::new(7))), now),
+        let ws = match role {
+            SutRole::Server => Connection::server(config.clone(), now),
+            SutRole::Client => {
+                Connection::client(config.clone(), Box::new(TestMasks(Rng::new(7))), now)
+            }
         };
+        let mut driver_config = DriverConfig::default();
+        driver_config.connection = config;
         let seed = match chunking {
             Chunking::Random(s) => s,
             _ => 0,
         };
         Self {
-            conn,
+            driver: Driver::from_connection(Arc::new(driver_config), ws, now),
             now,
             chunking,
-            poll: PollPolicy::PerEvent,
             rng: Rng::new(seed),
             out: Vec::new(),
             input: Vec::new(),
             closed: false,
             notes: Vec::new(),
         }
-    }
-
-    /// With a poll policy.
-    pub fn with_poll_policy(mut self, poll: PollPolicy) -> Self {
-        self.poll = poll;
-        self
     }
 
     fn note(&mut self, n: String) {
@@ -149,72 +136,69 @@ impl MemoryPeer {
         }
     }
 
-    /// Feeds one piece; returns false once the connection is done with input.
+    /// Feeds one piece, echoing every message; returns false once the peer is done with
+    /// input.
     fn feed(&mut self, piece: &mut [u8]) -> bool {
         let mut at = 0;
-        while at < piece.len() || piece.is_empty() {
-            let result = self.conn.recv(&mut piece[at..], self.now);
-            match result {
-                Ok(r) => {
-                    at += r.consumed;
-                    let echoed = match r.event {
-                        Some(Event::Text(t)) => r.sender.send_text(t, &mut self.out).map(|()| true),
-                        Some(Event::Binary(b)) => {
-                            r.sender.send_binary(b, &mut self.out).map(|()| true)
-                        }
-                        Some(_) => Ok(true),
-                        None => Ok(false),
-                    };
-                    match echoed {
-                        Ok(true) => {
-                            if self.poll == PollPolicy::PerEvent {
-                                self.conn.poll_transmit(&mut self.out);
-                            }
-                        }
-                        Ok(false) => break,
-                        Err(e) => self.note(format!("echo not sent: {e}")),
-                    }
-                }
+        loop {
+            let rest = piece.get_mut(at..).unwrap_or_default();
+            let r = match self.driver.recv(rest, self.now) {
+                Ok(r) => r,
                 Err(e) => {
                     self.note(format!("connection error: {e}"));
-                    self.conn.poll_transmit(&mut self.out);
-                    self.check_close();
-                    return false;
+                    break;
                 }
-            }
-            if piece.is_empty() {
-                break;
+            };
+            at += r.consumed;
+            let mut outbox = r.outbox;
+            let echoed = match r.event {
+                Some(Event::Text(t)) => outbox.send_text(t),
+                Some(Event::Binary(b)) => outbox.send_binary(b),
+                Some(_) => continue,
+                None => break,
+            };
+            if let Err(e) = echoed {
+                self.note(format!("echo not sent: {e}"));
             }
         }
-        self.conn.poll_transmit(&mut self.out);
-        self.check_close();
+        self.collect();
         !self.closed
     }
 
-    fn check_close(&mut self) {
-        if self.conn.should_close_tcp() && !self.closed {
+    /// Takes what the driver wrote; a shut-down sending side is the peer closing TCP.
+    fn collect(&mut self) {
+        let out = self.driver.poll_output();
+        self.out.extend_from_slice(out);
+        let n = out.len();
+        self.driver.written(n);
+        if self.driver.wants_write_shutdown() {
+            self.driver.write_shut();
+        }
+        if !self.closed
+            && matches!(
+                self.driver.stage(),
+                sockeye_driver::Stage::Closing | sockeye_driver::Stage::Finished
+            )
+        {
             self.closed = true;
-            self.note("peer closed TCP (should_close_tcp)".into());
+            self.note("peer closed TCP".into());
         }
     }
 
     fn advance(&mut self, d: Duration) {
         self.now += d;
-        if let Some(deadline) = self.conn.poll_timeout()
+        if let Some(deadline) = self.driver.poll_timeout()
             && deadline <= self.now
         {
-            if let Err(e) = self.conn.handle_timeout(self.now) {
+            if let Err(e) = self.driver.handle_timeout(self.now) {
                 self.note(format!("timer: {e}"));
             }
-            self.conn.poll_transmit(&mut self.out);
-            self.check_close();
+            self.collect();
         }
     }
-}
 
-impl MemoryPeer {
     /// The connection reads what the tester wrote since the last read, cut per the
-    /// chunking (each piece one `recv` batch, then `poll_transmit`).
+    /// chunking (each piece one read, then what it wrote is collected).
     fn deliver(&mut self) {
         let mut data = std::mem::take(&mut self.input);
         if self.closed {
@@ -268,9 +252,10 @@ impl Transport for MemoryPeer {
     fn close(&mut self) {
         self.deliver();
         if !self.closed {
-            if let Err(e) = self.conn.recv_eof() {
+            if let Err(e) = self.driver.recv_eof(self.now) {
                 self.note(format!("on EOF: {e}"));
             }
+            self.collect();
             self.closed = true;
         }
     }

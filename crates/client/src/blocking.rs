@@ -7,19 +7,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use sockeye_driver::{Driver, Event, SendError, Stage};
 use sockeye_handshake::{Response, WsUrl};
-use sockeye_proto::{CloseCode, Connection, MessageKind, State};
+use sockeye_proto::{CloseCode, Connection, MessageKind};
 
-use crate::builder::{check_response, open_connection, parse_url, resolve, write_request};
+use crate::builder::{driver_error, parse_url, resolve};
 use crate::{ClientBuilder, Error, Message, Timeout};
 
-/// Size of the blocking client's read buffer: 64 KiB (or the handshake head limit plus
-/// 4 KiB, if larger).
+/// Size of the blocking client's read buffer: 64 KiB.
 const READ_BUF_LEN: usize = 64 * 1024;
-/// The longest [`WebSocket`] waits for the server's TCP close after failing the connection.
-const LINGER_MAX: Duration = Duration::from_secs(1);
-/// The output buffer is given back to the allocator after a write if it grew past this.
-const KEEP_OUT_CAPACITY: usize = 64 * 1024;
 
 /// Opens a blocking WebSocket connection with the default options; see
 /// [`ClientBuilder::connect`].
@@ -55,27 +51,26 @@ pub fn connect(url: &str) -> Result<WebSocket, Error> {
 /// the connection's timers (keepalive, close timeout) while it waits;
 /// [`close`](Self::close) completes the closing handshake.
 ///
+/// It is a shell over [`sockeye_driver::Driver`], which owns the connection's life: the
+/// handshake, the frames, the timers, the close.
+///
 /// Not `Sync`: one thread uses it at a time (clone the socket with
 /// [`get_ref`](Self::get_ref) and `try_clone` only for shutdown purposes).
 #[derive(Debug)]
 pub struct WebSocket {
     stream: TcpStream,
-    conn: Connection,
+    driver: Driver,
     rbuf: Box<[u8]>,
     /// Unprocessed received bytes are `rbuf[rpos..rlen]`.
     rpos: usize,
     rlen: usize,
-    out: Vec<u8>,
     read_timeout: Option<Duration>,
     /// The timeout currently set on the socket for reads.
     socket_read_timeout: Option<Duration>,
-    write_timeout: Option<Duration>,
     protocol: Option<String>,
     response: Response,
     rng_failed: Arc<AtomicBool>,
     peer_close: Option<(CloseCode, String)>,
-    /// The connection ended (closed or failed); the socket is shut down.
-    done: bool,
 }
 
 /// What the receive loop produced.
@@ -87,70 +82,80 @@ enum Pumped {
 
 pub(crate) fn connect_with(options: &ClientBuilder, url: &str) -> Result<WebSocket, Error> {
     let url = parse_url(url)?;
-    let mut request = Vec::new();
-    let mut handshake = write_request(options, &url, &mut request)?;
+    let (mut driver, rng_failed) = options.driver(&url, true, Instant::now())?;
     let stream = tcp_connect(&url, options.connect_timeout)?;
     stream.set_nodelay(true)?;
-
-    // The handshake deadline is absolute: a server trickling bytes cannot extend it.
-    let deadline = Instant::now() + options.handshake_timeout;
-    let remaining = |now: Instant| {
-        deadline
-            .checked_duration_since(now)
-            .filter(|d| !d.is_zero())
-            .ok_or(Error::Timeout(Timeout::Handshake))
-    };
-    stream.set_write_timeout(Some(remaining(Instant::now())?))?;
-    write_all(&stream, &request).map_err(|e| match e {
-        Error::Timeout(_) => Error::Timeout(Timeout::Handshake),
+    // The handshake deadline is absolute from here: a server trickling bytes cannot
+    // extend it (the driver keeps it).
+    driver.connected(Instant::now());
+    let mut rbuf = vec![0u8; READ_BUF_LEN].into_boxed_slice();
+    let handshake_time = |driver: &mut Driver, e: Error| match e {
+        Error::Timeout(_) => {
+            let _ = driver.handle_timeout(Instant::now());
+            Error::Timeout(Timeout::Handshake)
+        }
         e => e,
-    })?;
-
-    let buf_len = READ_BUF_LEN.max(options.limits.get_max_head_len().saturating_add(4096));
-    let mut rbuf = vec![0u8; buf_len].into_boxed_slice();
-    let mut rlen = 0;
-    let accepted = loop {
-        let Some(free) = rbuf.get_mut(rlen..).filter(|f| !f.is_empty()) else {
-            return Err(Error::Handshake(
-                sockeye_handshake::ResponseError::HeadTooLarge,
-            ));
-        };
-        stream.set_read_timeout(Some(round_up(remaining(Instant::now())?)))?;
-        match (&stream).read(free) {
-            Ok(0) => return Err(Error::HandshakeEof),
-            Ok(n) => rlen += n,
-            Err(e) if is_timeout(&e) || e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::Io(e)),
-        }
-        if let Some(accepted) =
-            check_response(&mut handshake, rbuf.get(..rlen).unwrap_or_default())?
-        {
-            break accepted;
-        }
     };
+    loop {
+        let left = handshake_left(&driver)?;
+        stream.set_write_timeout(Some(left))?;
+        write_driver(&stream, &mut driver).map_err(|e| handshake_time(&mut driver, e))?;
+        stream.set_read_timeout(Some(handshake_left(&driver)?))?;
+        let n = match (&stream).read(&mut rbuf) {
+            Ok(n) => n,
+            Err(e) if is_timeout(&e) || e.kind() == ErrorKind::Interrupted => {
+                if let Err(e) = driver.handle_timeout(Instant::now()) {
+                    return Err(driver_error(e, &mut driver));
+                }
+                continue;
+            }
+            Err(e) => return Err(Error::Io(e)),
+        };
+        if n == 0 {
+            return Err(Error::HandshakeEof);
+        }
+        let input = rbuf.get_mut(..n).unwrap_or_default();
+        let opened = match driver.recv(input, Instant::now()) {
+            Ok(r) => match r.event {
+                Some(Event::Open { protocol }) => Some((r.consumed, protocol.map(str::to_owned))),
+                _ => None,
+            },
+            Err(e) => return Err(driver_error(e, &mut driver)),
+        };
+        let Some((consumed, protocol)) = opened else {
+            continue;
+        };
+        stream.set_write_timeout(options.write_timeout.map(round_up))?;
+        stream.set_read_timeout(None)?;
+        let response = driver
+            .accepted()
+            .map(|a| a.response().clone())
+            .ok_or(Error::HandshakeEof)?;
+        return Ok(WebSocket {
+            stream,
+            driver,
+            rbuf,
+            // Bytes after the head are the server's first frames: processed by `recv`.
+            rpos: consumed,
+            rlen: n,
+            read_timeout: options.read_timeout,
+            socket_read_timeout: None,
+            protocol,
+            response,
+            rng_failed,
+            peer_close: None,
+        });
+    }
+}
 
-    stream.set_write_timeout(options.write_timeout.map(round_up))?;
-    stream.set_read_timeout(None)?;
-    let mut config = options.config.clone();
-    config.streaming = false;
-    let (conn, rng_failed) = open_connection(config, Instant::now());
-    Ok(WebSocket {
-        stream,
-        conn,
-        rbuf,
-        // Bytes after the head are the server's first frames: processed by `recv`.
-        rpos: accepted.head_len(),
-        rlen,
-        out: Vec::new(),
-        read_timeout: options.read_timeout,
-        socket_read_timeout: None,
-        write_timeout: options.write_timeout,
-        protocol: accepted.protocol().map(str::to_owned),
-        response: accepted.response().clone(),
-        rng_failed,
-        peer_close: None,
-        done: false,
-    })
+/// Time left of the handshake (never zero: std refuses a zero timeout).
+fn handshake_left(driver: &Driver) -> Result<Duration, Error> {
+    driver
+        .poll_timeout()
+        .and_then(|t| t.checked_duration_since(Instant::now()))
+        .filter(|d| !d.is_zero())
+        .map(round_up)
+        .ok_or(Error::Timeout(Timeout::Handshake))
 }
 
 /// Connects to the first address that answers.
@@ -176,11 +181,20 @@ fn is_timeout(e: &io::Error) -> bool {
     matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }
 
-fn write_all(mut stream: &TcpStream, buf: &[u8]) -> Result<(), Error> {
-    match stream.write_all(buf) {
-        Ok(()) => Ok(()),
-        Err(e) if is_timeout(&e) => Err(Error::Timeout(Timeout::Write)),
-        Err(e) => Err(Error::Io(e)),
+/// Writes everything the driver has (blocking, within the socket's write timeout).
+fn write_driver(mut stream: &TcpStream, driver: &mut Driver) -> Result<(), Error> {
+    loop {
+        let out = driver.poll_output();
+        if out.is_empty() {
+            return Ok(());
+        }
+        match stream.write(out) {
+            Ok(0) => return Err(Error::Io(ErrorKind::WriteZero.into())),
+            Ok(n) => driver.written(n),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if is_timeout(&e) => return Err(Error::Timeout(Timeout::Write)),
+            Err(e) => return Err(Error::Io(e)),
+        }
     }
 }
 
@@ -201,9 +215,9 @@ impl WebSocket {
         self.peer_close.as_ref().map(|(c, r)| (*c, r.as_str()))
     }
 
-    /// The WebSocket state machine (state, configuration).
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// The WebSocket state machine (state, configuration), while the connection is open.
+    pub fn connection(&self) -> Option<&Connection> {
+        self.driver.connection()
     }
 
     /// The TCP stream (addresses, socket options).
@@ -213,7 +227,7 @@ impl WebSocket {
 
     /// Whether the connection has ended: nothing more can be sent or received.
     pub fn is_closed(&self) -> bool {
-        self.done
+        self.driver.is_finished()
     }
 
     /// Changes the read timeout of [`recv`](Self::recv).
@@ -227,7 +241,6 @@ impl WebSocket {
     /// [`Error::Io`] if the socket refuses it.
     pub fn set_write_timeout(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
         self.stream.set_write_timeout(timeout.map(round_up))?;
-        self.write_timeout = timeout;
         Ok(())
     }
 
@@ -239,9 +252,7 @@ impl WebSocket {
     /// connection is then closed); [`Error::Protocol`] for local misuse (see
     /// [`sockeye_proto::Error::is_local_misuse`]).
     pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.check_open()?;
-        self.conn.send_text(text, &mut self.out).map_err(closed)?;
-        self.write_out()
+        self.send(|o| o.send_text(text).map(drop))
     }
 
     /// Sends a binary message; see [`send_text`](Self::send_text).
@@ -249,9 +260,7 @@ impl WebSocket {
     /// # Errors
     /// As [`send_text`](Self::send_text).
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.check_open()?;
-        self.conn.send_binary(data, &mut self.out).map_err(closed)?;
-        self.write_out()
+        self.send(|o| o.send_binary(data).map(drop))
     }
 
     /// Sends one frame of a message streamed in pieces (see
@@ -265,11 +274,7 @@ impl WebSocket {
         data: &[u8],
         fin: bool,
     ) -> Result<(), Error> {
-        self.check_open()?;
-        self.conn
-            .send_fragment(kind, data, fin, &mut self.out)
-            .map_err(closed)?;
-        self.write_out()
+        self.send(|o| o.send_fragment(kind, data, fin).map(drop))
     }
 
     /// Sends a ping (payload at most 125 bytes); its pong arrives as [`Message::Pong`].
@@ -277,9 +282,7 @@ impl WebSocket {
     /// # Errors
     /// As [`send_text`](Self::send_text); `Protocol(ControlPayloadTooLong)`.
     pub fn ping(&mut self, payload: &[u8]) -> Result<(), Error> {
-        self.check_open()?;
-        self.conn.ping(payload, &mut self.out).map_err(closed)?;
-        self.write_out()
+        self.send(|o| o.ping(payload).map(drop))
     }
 
     /// Sends an unsolicited pong (a heartbeat; pings are answered automatically).
@@ -287,9 +290,7 @@ impl WebSocket {
     /// # Errors
     /// As [`ping`](Self::ping).
     pub fn pong(&mut self, payload: &[u8]) -> Result<(), Error> {
-        self.check_open()?;
-        self.conn.pong(payload, &mut self.out).map_err(closed)?;
-        self.write_out()
+        self.send(|o| o.pong(payload).map(drop))
     }
 
     /// Waits for the next message. Pings are answered before [`Message::Ping`] is
@@ -325,14 +326,11 @@ impl WebSocket {
     /// [`Error::Protocol`]`(CloseCodeNotSendable)` for a code that may not be sent
     /// (nothing sent); I/O errors writing the frame.
     pub fn start_close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
-        if self.done {
-            return Ok(());
-        }
-        match self.conn.close(code, reason, Instant::now(), &mut self.out) {
-            Ok(()) => self.write_out(),
-            // A close was already sent or received: nothing more to send.
-            Err(sockeye_proto::Error::Closed) => Ok(()),
-            Err(e) => Err(Error::Protocol(e)),
+        match self.driver.outbox(Instant::now()).close(code, reason) {
+            // A close was already sent or received, or the connection ended.
+            Ok(()) | Err(SendError::Closed) => self.write_out(),
+            Err(SendError::Misuse(e)) => Err(Error::Protocol(e)),
+            Err(_) => Ok(()),
         }
     }
 
@@ -349,7 +347,7 @@ impl WebSocket {
     /// (nothing sent); `Protocol(Timeout(Close))` if the server did not answer in time;
     /// `Protocol(AbnormalClosure)` if it closed TCP without answering; I/O errors.
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
-        if self.done {
+        if self.driver.is_finished() {
             return Ok(());
         }
         self.start_close(code, reason)?;
@@ -361,28 +359,34 @@ impl WebSocket {
         }
     }
 
-    fn check_open(&self) -> Result<(), Error> {
-        if self.done || !self.conn.can_send() {
-            Err(Error::ConnectionClosed)
-        } else {
-            Ok(())
+    /// Whether the connection is open for sending (no close sent or received).
+    pub fn can_send(&self) -> bool {
+        self.driver.can_send()
+    }
+
+    fn send(
+        &mut self,
+        queue: impl FnOnce(&mut sockeye_driver::Outbox<'_>) -> Result<(), SendError>,
+    ) -> Result<(), Error> {
+        match queue(&mut self.driver.outbox(Instant::now())) {
+            Ok(()) => self.write_out(),
+            Err(SendError::Misuse(e)) => Err(Error::Protocol(e)),
+            Err(_) => Err(Error::ConnectionClosed),
         }
     }
 
     /// Receives until a message, the normal end, or an error.
     fn pump(&mut self, read_deadline: Option<Instant>) -> Result<Pumped, Error> {
         loop {
-            if self.done {
-                return Ok(Pumped::Finished);
-            }
-            // 1. Bytes already received (including those that came with the 101).
-            while self.rpos < self.rlen {
+            // 1. Bytes already received (including those that came with the 101), until
+            //    the driver has nothing more for them.
+            loop {
                 let input = self.rbuf.get_mut(self.rpos..self.rlen).unwrap_or_default();
-                let r = match self.conn.recv(input, Instant::now()) {
+                let r = match self.driver.recv(input, Instant::now()) {
                     Ok(r) => r,
                     Err(e) => {
                         self.rpos = self.rlen;
-                        return Err(self.fail(Error::Protocol(e)));
+                        return Err(self.fail(e));
                     }
                 };
                 self.rpos += r.consumed;
@@ -394,30 +398,33 @@ impl WebSocket {
                     self.peer_close = Some((*code, reason.clone()));
                     // The server may already have closed TCP: a failed write of our
                     // reply still lets the application see the close.
-                    if self.flush_control().is_err() {
-                        self.abort();
+                    if self.write_out().is_err() {
+                        self.driver.abort();
                     }
                 } else {
-                    self.flush_control()?;
+                    self.write_out()?;
                 }
                 return Ok(Pumped::Message(message));
             }
             self.rpos = 0;
             self.rlen = 0;
 
-            // 2. Output the connection produced, the end of the connection.
-            self.flush_control()?;
-            if self.conn.should_close_tcp() {
-                self.abort();
+            // 2. Output, the end of the connection.
+            self.write_out()?;
+            if self.driver.stage() == Stage::Closing {
+                self.linger();
+            }
+            if self.driver.is_finished() {
+                let _ = self.stream.shutdown(Shutdown::Both);
                 return Ok(Pumped::Finished);
             }
 
             // 3. Timers: keepalive, close handshake, wait for the server's TCP close.
             let now = Instant::now();
-            let timer = self.conn.poll_timeout();
+            let timer = self.driver.poll_timeout();
             if timer.is_some_and(|t| now >= t) {
-                if let Err(e) = self.conn.handle_timeout(now) {
-                    return Err(self.fail(Error::Protocol(e)));
+                if let Err(e) = self.driver.handle_timeout(now) {
+                    return Err(self.fail(e));
                 }
                 continue;
             }
@@ -437,121 +444,85 @@ impl WebSocket {
             }
 
             // 4. Read.
-            let wait = wait.map(round_up);
-            if wait != self.socket_read_timeout {
-                if let Err(e) = self.stream.set_read_timeout(wait) {
-                    return Err(self.fail(Error::Io(e)));
-                }
-                self.socket_read_timeout = wait;
-            }
-            match self.stream.read(&mut self.rbuf) {
+            match self.read(wait) {
                 Ok(0) => {
-                    return match self.conn.recv_eof() {
-                        Ok(()) => {
-                            self.abort();
-                            Ok(Pumped::Finished)
-                        }
-                        Err(e) => Err(self.fail(Error::Protocol(e))),
-                    };
+                    if let Err(e) = self.driver.recv_eof(Instant::now()) {
+                        return Err(self.fail(e));
+                    }
                 }
                 Ok(n) => self.rlen = n,
                 Err(e) if is_timeout(&e) || e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.fail(Error::Io(e))),
+                Err(e) => {
+                    self.driver.abort();
+                    return Err(Error::Io(e));
+                }
             }
         }
     }
 
-    /// Writes the frames the connection produced itself (pongs, close replies, pings).
-    fn flush_control(&mut self) -> Result<(), Error> {
-        if self.conn.poll_transmit(&mut self.out) > 0 || !self.out.is_empty() {
-            self.write_out()?;
+    /// One read with `wait` as the socket's timeout (`None`: block).
+    fn read(&mut self, wait: Option<Duration>) -> io::Result<usize> {
+        let wait = wait.map(round_up);
+        if wait != self.socket_read_timeout {
+            self.stream.set_read_timeout(wait)?;
+            self.socket_read_timeout = wait;
         }
-        Ok(())
+        self.stream.read(&mut self.rbuf)
     }
 
-    /// Writes `out`; on failure the connection is ended.
+    /// Writes what the driver has; on failure the connection is ended.
     fn write_out(&mut self) -> Result<(), Error> {
         if self.rng_failed.load(Ordering::Relaxed) {
             // Never send a frame masked with a key that did not come from the OS.
-            self.out.clear();
-            return Err(self.fail(Error::Random));
+            self.driver.abort();
+            return Err(Error::Random);
         }
-        let result = write_all(&self.stream, &self.out);
-        self.out.clear();
-        if self.out.capacity() > KEEP_OUT_CAPACITY {
-            self.out = Vec::new();
-        }
+        let result = write_driver(&self.stream, &mut self.driver);
         if result.is_err() {
-            self.abort();
+            self.driver.abort();
         }
         result
     }
 
-    /// Ends the connection after an error: sends what the connection queued (the close
-    /// frame of a protocol violation), best effort, then shuts the socket down.
-    fn fail(&mut self, error: Error) -> Error {
-        if !self.done && !self.rng_failed.load(Ordering::Relaxed) {
-            self.conn.poll_transmit(&mut self.out);
-            if !self.out.is_empty() {
-                // Best effort, bounded by the write timeout.
-                if write_all(&self.stream, &self.out).is_ok()
-                    && matches!(&error, Error::Protocol(e) if e.is_protocol_violation())
-                {
-                    self.linger();
-                }
-            }
+    /// The connection ended with an error: the driver's last frames (the close frame of a
+    /// protocol violation) go out, then it lingers for the server's TCP close; the error is
+    /// the client's.
+    fn fail(&mut self, error: sockeye_driver::Error) -> Error {
+        let error = driver_error(error, &mut self.driver);
+        if self.write_out().is_ok() {
+            self.linger();
         }
-        self.abort();
+        self.driver.abort();
+        let _ = self.stream.shutdown(Shutdown::Both);
         error
     }
 
-    /// After sending the close frame of a protocol violation: half-close and discard
-    /// input until the server closes TCP, for at most [`LINGER_MAX`] (or the close
-    /// timeout, if shorter). Closing a socket with unread input makes the kernel send a
-    /// reset, which can destroy the close frame before the server reads it; waiting for
-    /// the server's close is also what §7.1.1 asks of a client.
+    /// While the driver is closing: our sending side is shut down and input discarded
+    /// until the server closes TCP or the linger deadline passes (closing a socket with
+    /// unread input makes the kernel send a reset, which can destroy the close frame
+    /// before the server reads it; waiting for the server's close is also what §7.1.1
+    /// asks of a client).
     fn linger(&mut self) {
-        let _ = self.stream.shutdown(Shutdown::Write);
-        let limit = self.conn.config().close_timeout.min(LINGER_MAX);
-        let deadline = Instant::now() + limit;
-        loop {
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                return;
-            };
-            if self.stream.set_read_timeout(Some(round_up(left))).is_err() {
-                return;
+        while self.driver.stage() == Stage::Closing {
+            if self.driver.wants_write_shutdown() {
+                let _ = self.stream.shutdown(Shutdown::Write);
+                self.driver.write_shut();
+                continue;
             }
-            match self.stream.read(&mut self.rbuf) {
-                Ok(0) => return,
-                Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) if is_timeout(&e) => {}
-                Err(_) => return,
+            let wait = self
+                .driver
+                .poll_timeout()
+                .map(|t| t.saturating_duration_since(Instant::now()));
+            match self.read(wait) {
+                Ok(0) => {
+                    let _ = self.driver.recv_eof(Instant::now());
+                }
+                Ok(_) => {} // discarded: the connection is over
+                Err(e) if is_timeout(&e) || e.kind() == ErrorKind::Interrupted => {
+                    let _ = self.driver.handle_timeout(Instant::now());
+                }
+                Err(_) => self.driver.abort(),
             }
         }
-    }
-
-    /// Shuts the socket down; the connection is over.
-    fn abort(&mut self) {
-        if !self.done {
-            let _ = self.stream.shutdown(Shutdown::Both);
-            self.done = true;
-        }
-        self.out = Vec::new();
-        self.rpos = 0;
-        self.rlen = 0;
-    }
-
-    /// Whether the connection is open for sending (no close sent or received).
-    pub fn can_send(&self) -> bool {
-        !self.done && self.conn.state() == State::Open
-    }
-}
-
-/// Sending after a close is [`Error::ConnectionClosed`]; other proto errors as they are.
-fn closed(e: sockeye_proto::Error) -> Error {
-    match e {
-        sockeye_proto::Error::Closed => Error::ConnectionClosed,
-        e => Error::Protocol(e),
     }
 }

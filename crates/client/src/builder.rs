@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use sockeye_handshake::{Accepted, ClientHandshake, ClientRequest, Limits, Outcome, Status, WsUrl};
-use sockeye_proto::{Config, Connection};
+use sockeye_driver::{Driver, DriverConfig, OverflowPolicy};
+use sockeye_handshake::{ClientRequest, Limits, WsUrl};
+use sockeye_proto::Config;
 
 use crate::error::Rejected;
 use crate::random::{OsMasks, nonce};
-use crate::{Error, MioClient, WebSocket};
+use crate::{Error, MioClient, Timeout, WebSocket};
 
 /// Default [`ClientBuilder::connect_timeout`]: 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -23,6 +24,8 @@ pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_WRITE_BUFFER: usize = 32 << 20;
 /// Most bytes of a rejected response's body kept in [`Rejected::body`].
 const MAX_REJECTED_BODY: usize = 64 * 1024;
+/// Output capacity kept after the buffer drains; more is given back to the allocator.
+const KEEP_OUT_CAPACITY: usize = 64 * 1024;
 
 /// Options for a client connection; [`connect`](Self::connect) opens a blocking
 /// [`WebSocket`], [`connect_mio`](Self::connect_mio) a non-blocking [`MioClient`].
@@ -242,45 +245,84 @@ pub(crate) fn resolve(url: &WsUrl) -> Result<Vec<SocketAddr>, Error> {
     Ok(addrs)
 }
 
-/// Builds the request (fresh key from the OS) into `out`.
-pub(crate) fn write_request(
-    options: &ClientBuilder,
-    url: &WsUrl,
-    out: &mut Vec<u8>,
-) -> Result<ClientHandshake, Error> {
-    let mut request = ClientRequest::new(url, nonce()?).limits(options.limits);
-    if let Some(origin) = &options.origin {
-        request = request.origin(origin)?;
-    }
-    for protocol in &options.protocols {
-        request = request.protocol(protocol)?;
-    }
-    for (name, value) in &options.headers {
-        request = request.header(name, value)?;
-    }
-    Ok(request.write(out))
-}
+/// How long a client waits for the server's TCP close after the connection ended (its
+/// input discarded), at most: closing a socket with unread input makes the kernel send a
+/// reset, which can destroy our last frame before the server reads it.
+const LINGER_MAX: Duration = Duration::from_secs(1);
 
-/// Checks the received bytes; `Some` once a valid `101` is complete.
-pub(crate) fn check_response(
-    handshake: &mut ClientHandshake,
-    buf: &[u8],
-) -> Result<Option<Accepted>, Error> {
-    match handshake.parse_response(buf)? {
-        Status::Incomplete => Ok(None),
-        Status::Complete(Outcome::Accepted(accepted)) => Ok(Some(accepted)),
-        Status::Complete(Outcome::Rejected(response)) => {
-            let body = buf.get(response.head_len()..).unwrap_or_default();
-            let body = body.get(..MAX_REJECTED_BODY).unwrap_or(body).to_vec();
-            Err(Error::Rejected(Box::new(Rejected { response, body })))
+impl ClientBuilder {
+    /// The driver's configuration for these options. The blocking client writes every
+    /// message before returning, so it never queues more than one: no output cap.
+    pub(crate) fn driver_config(&self, blocking: bool) -> Arc<DriverConfig> {
+        let mut config = DriverConfig::default();
+        config.connection = self.config.clone();
+        if blocking {
+            config.connection.streaming = false;
         }
+        config.handshake_timeout = self.handshake_timeout;
+        config.connect_timeout = self.connect_timeout;
+        config.handshake_limits = self.limits;
+        config.max_write_buffer = if blocking {
+            usize::MAX
+        } else {
+            self.max_write_buffer
+        };
+        // A client keeps reading while its output waits (a load generator must).
+        config.write_high_water = config.max_write_buffer;
+        config.overflow = OverflowPolicy::Refuse;
+        config.linger_timeout = self.config.close_timeout.min(LINGER_MAX);
+        config.keep_output_capacity = KEEP_OUT_CAPACITY;
+        Arc::new(config)
+    }
+
+    /// The driver of a new connection to `url`: the request (with a fresh OS-random key)
+    /// is queued, frames will be masked with OS-random keys. The flag reports a failure of
+    /// the random source (check it before writing).
+    pub(crate) fn driver(
+        &self,
+        url: &WsUrl,
+        blocking: bool,
+        now: Instant,
+    ) -> Result<(Driver, Arc<AtomicBool>), Error> {
+        let mut request = ClientRequest::new(url, nonce()?).limits(self.limits);
+        if let Some(origin) = &self.origin {
+            request = request.origin(origin)?;
+        }
+        for protocol in &self.protocols {
+            request = request.protocol(protocol)?;
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value)?;
+        }
+        let masks = OsMasks::new();
+        let failed = masks.failure_flag();
+        let driver = Driver::client(self.driver_config(blocking), request, Box::new(masks), now);
+        Ok((driver, failed))
     }
 }
 
-/// The WebSocket connection after a `101`, with masks from the OS; the flag reports a
-/// failure of the random source.
-pub(crate) fn open_connection(config: Config, now: Instant) -> (Connection, Arc<AtomicBool>) {
-    let masks = OsMasks::new();
-    let failed = masks.failure_flag();
-    (Connection::client(config, Box::new(masks), now), failed)
+/// The client's error for a driver's: how the connection ended. A rejection takes the
+/// server's response out of the driver.
+pub(crate) fn driver_error(e: sockeye_driver::Error, driver: &mut Driver) -> Error {
+    use sockeye_driver::Error as D;
+    match e {
+        D::Protocol(e) => Error::Protocol(e),
+        D::Response(e) => Error::Handshake(e),
+        D::Rejected { .. } => match driver.take_rejection() {
+            Some(r) => {
+                let mut body = r.body;
+                body.truncate(MAX_REJECTED_BODY);
+                Error::Rejected(Box::new(Rejected {
+                    response: r.response,
+                    body,
+                }))
+            }
+            None => Error::HandshakeEof,
+        },
+        D::HandshakeTimeout => Error::Timeout(Timeout::Handshake),
+        D::ConnectTimeout => Error::Timeout(Timeout::Connect),
+        D::HandshakeEof => Error::HandshakeEof,
+        // Server-side errors: a client driver does not produce them.
+        other => Error::Io(std::io::Error::other(other)),
+    }
 }

@@ -167,6 +167,7 @@ mod builder;
 mod error;
 mod message;
 mod nonblocking;
+mod outbox;
 mod random;
 
 pub use blocking::{WebSocket, connect};
@@ -176,12 +177,13 @@ pub use builder::{
 };
 pub use error::{Error, Rejected, Timeout};
 pub use message::Message;
-pub use nonblocking::{ClientEvent, MioClient, Outbox};
+pub use nonblocking::{ClientEvent, MioClient};
+pub use outbox::Outbox;
 pub use random::{OsMasks, nonce};
 
 /// The crates this one builds on, for their types in this API (`CloseCode`, `Config`,
 /// `Response`, ...).
-pub use {mio, sockeye_handshake, sockeye_proto};
+pub use {mio, sockeye_driver, sockeye_handshake, sockeye_proto};
 
 #[cfg(test)]
 mod tests {

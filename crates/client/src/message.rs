@@ -1,6 +1,7 @@
 //! Owned messages, as the blocking client returns them.
 
-use sockeye_proto::{CloseCode, Event};
+use sockeye_driver::Event;
+use sockeye_proto::CloseCode;
 
 /// A message received by [`WebSocket::recv`](crate::WebSocket::recv), owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,8 +31,8 @@ impl Message {
         matches!(self, Self::Text(_) | Self::Binary(_))
     }
 
-    /// An owned copy of a proto event; `None` for streaming chunks (the blocking client
-    /// turns streaming off).
+    /// An owned copy of an event; `None` for the others (streaming chunks: the blocking
+    /// client turns streaming off; the handshake's events).
     pub(crate) fn from_event(event: Event<'_>) -> Option<Self> {
         Some(match event {
             Event::Text(t) => Self::Text(t.to_owned()),
@@ -42,7 +43,7 @@ impl Message {
                 code,
                 reason: reason.to_owned(),
             },
-            Event::Chunk { .. } => return None,
+            _ => return None,
         })
     }
 }

@@ -1,4 +1,4 @@
-//! The non-blocking client for mio event loops.
+//! The non-blocking client for mio event loops: a shell over the driver.
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::Shutdown;
@@ -8,20 +8,16 @@ use std::time::Instant;
 
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
-use sockeye_handshake::{ClientHandshake, Response, WsUrl};
-use sockeye_proto::{CloseCode, Config, Connection, Event, MessageKind, Sender, State};
+use sockeye_driver::{Driver, Event, Stage};
+use sockeye_handshake::{Response, WsUrl};
+use sockeye_proto::{CloseCode, MessageKind, State};
 
-use crate::builder::{check_response, open_connection, parse_url, write_request};
-use crate::{ClientBuilder, Error, Timeout};
+use crate::builder::{driver_error, parse_url};
+use crate::{ClientBuilder, Error, Outbox};
 
-/// Output capacity kept after the buffer drains; more is given back to the allocator.
-const KEEP_OUT_CAPACITY: usize = 64 * 1024;
-
-/// Most unread input discarded when the connection ends, so that closing the socket does
-/// not turn into a reset (see `MioClient::abort`).
-const ABORT_DRAIN_MAX: usize = 64 << 10;
-/// Room for a frame header (and mask) when checking the output limit.
-const FRAME_OVERHEAD: usize = 14;
+/// Most unread input discarded when the connection fails, so that closing the socket does
+/// not turn into a reset (see `MioClient::fail`).
+const FAIL_DRAIN_MAX: usize = 64 << 10;
 
 /// What happened on a [`MioClient`], handed to the handler of
 /// [`MioClient::on_readable`]. Borrows the read buffer or the connection's assembly
@@ -64,9 +60,11 @@ pub enum ClientEvent<'a> {
     },
 }
 
-impl<'a> From<Event<'a>> for ClientEvent<'a> {
-    fn from(event: Event<'a>) -> Self {
-        match event {
+impl<'a> ClientEvent<'a> {
+    /// The client's view of a driver event (a client driver has no `Request`).
+    fn from_driver(event: Event<'a>) -> Option<Self> {
+        Some(match event {
+            Event::Open { protocol } => Self::Open { protocol },
             Event::Text(t) => Self::Text(t),
             Event::Binary(b) => Self::Binary(b),
             Event::Ping(p) => Self::Ping(p),
@@ -83,35 +81,18 @@ impl<'a> From<Event<'a>> for ClientEvent<'a> {
                 first,
                 last,
             },
-        }
+            _ => return None,
+        })
     }
-}
-
-/// Where the connection stands.
-#[derive(Debug)]
-enum Phase {
-    /// TCP connect in progress; the request waits in the output buffer.
-    Connecting(Box<Handshaking>),
-    /// Request (being) sent; the response head accumulates in `buf`.
-    Handshake(Box<Handshaking>),
-    /// Frames.
-    Open(Box<Connection>),
-    /// Ended (closed or failed); the socket is shut down.
-    Done,
-}
-
-#[derive(Debug)]
-struct Handshaking {
-    handshake: ClientHandshake,
-    buf: Vec<u8>,
-    config: Config,
 }
 
 /// A non-blocking WebSocket client connection for a [`mio`] event loop: an application
 /// with one [`mio::Poll`] can drive many of them, each registered with its own
 /// [`Token`].
 ///
-/// The client owns a [`mio::net::TcpStream`] and its output buffer; the caller owns the
+/// A shell over [`sockeye_driver::Driver`], which owns the connection's life (handshake,
+/// frames, timers, close). The client owns a [`mio::net::TcpStream`] and the driver; the
+/// caller owns the
 /// poll, the tokens, the timers, and one read buffer shared by all its connections
 /// (`scratch`: received bytes are processed straight out of it, so an idle connection
 /// holds no read buffer). The driving rules:
@@ -123,7 +104,9 @@ struct Handshaking {
 ///   with each [`ClientEvent`]; the handler can reply through the [`Outbox`];
 /// - on a writable event call [`on_writable`](Self::on_writable); after queueing
 ///   messages yourself ([`send_text`](Self::send_text)...) call it too, or wait for the
-///   writable event (interest includes writable while output is queued);
+///   writable event (interest includes writable while output is queued). Every method
+///   takes `now`: the client reads no clock (its timers run on your time, so they can be
+///   tested on a virtual clock);
 /// - after handling events, [`reregister`](Self::reregister) (a no-op unless the
 ///   interest changed), keep a timer at [`poll_timeout`](Self::poll_timeout) and call
 ///   [`handle_timeout`](Self::handle_timeout);
@@ -154,7 +137,7 @@ struct Handshaking {
 ///         let client = &mut clients[event.token().0];
 ///         let mut result = Ok(());
 ///         if event.is_writable() {
-///             result = client.on_writable();
+///             result = client.on_writable(now);
 ///         }
 ///         if result.is_ok() && (event.is_readable() || event.is_error()) {
 ///             result = client.on_readable(&mut scratch, now, |out, event| match event {
@@ -192,18 +175,11 @@ struct Handshaking {
 #[derive(Debug)]
 pub struct MioClient {
     stream: TcpStream,
-    phase: Phase,
-    /// Output not yet written is `out[out_pos..]`.
-    out: Vec<u8>,
-    out_pos: usize,
-    max_write_buffer: usize,
-    /// Connect deadline, then handshake deadline; `None` once open.
-    deadline: Option<Instant>,
-    handshake_timeout: core::time::Duration,
+    driver: Driver,
     registered: Option<(Token, Interest)>,
     protocol: Option<String>,
     response: Option<Response>,
-    rng_failed: Option<Arc<AtomicBool>>,
+    rng_failed: Arc<AtomicBool>,
 }
 
 impl MioClient {
@@ -229,24 +205,14 @@ impl MioClient {
         options: &ClientBuilder,
         now: Instant,
     ) -> Result<Self, Error> {
-        let mut out = Vec::new();
-        let handshake = write_request(options, url, &mut out)?;
+        let (driver, rng_failed) = options.driver(url, false, now)?;
         Ok(Self {
             stream,
-            phase: Phase::Connecting(Box::new(Handshaking {
-                handshake,
-                buf: Vec::new(),
-                config: options.config.clone(),
-            })),
-            out,
-            out_pos: 0,
-            max_write_buffer: options.max_write_buffer,
-            deadline: Some(now + options.connect_timeout),
-            handshake_timeout: options.handshake_timeout,
+            driver,
             registered: None,
             protocol: None,
             response: None,
-            rng_failed: None,
+            rng_failed,
         })
     }
 
@@ -264,9 +230,9 @@ impl MioClient {
     /// readable otherwise too. Never writable with nothing to write (a loop woken by an
     /// always-writable socket would spin).
     pub fn interest(&self) -> Interest {
-        match self.phase {
-            Phase::Connecting(_) => Interest::WRITABLE | Interest::READABLE,
-            _ if self.out_pos < self.out.len() => Interest::READABLE | Interest::WRITABLE,
+        match self.driver.stage() {
+            Stage::Connecting => Interest::WRITABLE | Interest::READABLE,
+            _ if self.driver.wants_write() => Interest::READABLE | Interest::WRITABLE,
             _ => Interest::READABLE,
         }
     }
@@ -312,26 +278,22 @@ impl MioClient {
 
     /// Whether the opening handshake completed and the connection has not ended.
     pub fn is_open(&self) -> bool {
-        matches!(self.phase, Phase::Open(_))
+        self.driver.is_open()
     }
 
     /// Whether the connection has ended (closed normally or failed): deregister and drop.
     pub fn is_finished(&self) -> bool {
-        matches!(self.phase, Phase::Done)
+        self.driver.is_finished()
     }
 
     /// Whether messages may be sent (open, no close sent or received).
     pub fn can_send(&self) -> bool {
-        matches!(&self.phase, Phase::Open(c) if c.can_send())
+        self.driver.can_send()
     }
 
     /// The close state, once open.
     pub fn state(&self) -> Option<State> {
-        match &self.phase {
-            Phase::Open(c) => Some(c.state()),
-            Phase::Done => Some(State::Closed),
-            _ => None,
-        }
+        self.driver.state()
     }
 
     /// The subprotocol the server chose.
@@ -346,17 +308,14 @@ impl MioClient {
 
     /// Bytes queued and not yet written to the socket.
     pub fn buffered_amount(&self) -> usize {
-        self.out.len() - self.out_pos
+        self.driver.queued()
     }
 
     /// When to call [`handle_timeout`](Self::handle_timeout) next: the connect or
-    /// handshake deadline, then the connection's timers (keepalive, close handshake).
+    /// handshake deadline, then the connection's timers (keepalive, close handshake), then
+    /// the wait for the server's TCP close.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match &self.phase {
-            Phase::Connecting(_) | Phase::Handshake(_) => self.deadline,
-            Phase::Open(conn) => conn.poll_timeout(),
-            Phase::Done => None,
-        }
+        self.driver.poll_timeout()
     }
 
     /// Runs the timers that are due at `now`; early calls do nothing.
@@ -365,50 +324,25 @@ impl MioClient {
     /// [`Error::Timeout`] (`Connect`, `Handshake`) or [`Error::Protocol`] (close handshake
     /// or keepalive timed out): the connection has ended.
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
-        match &mut self.phase {
-            Phase::Connecting(_) | Phase::Handshake(_) => {
-                if self.deadline.is_some_and(|d| now >= d) {
-                    let kind = if matches!(self.phase, Phase::Connecting(_)) {
-                        Timeout::Connect
-                    } else {
-                        Timeout::Handshake
-                    };
-                    return Err(self.abort(Error::Timeout(kind)));
-                }
-                Ok(())
-            }
-            Phase::Open(conn) => {
-                if let Err(e) = conn.handle_timeout(now) {
-                    return Err(self.fail(Error::Protocol(e)));
-                }
-                conn.poll_transmit(&mut self.out);
-                self.on_writable()
-            }
-            Phase::Done => Ok(()),
+        if let Err(e) = self.driver.handle_timeout(now) {
+            let e = driver_error(e, &mut self.driver);
+            return Err(self.fail(e));
         }
+        self.flush()
     }
 
     /// Call when the socket is writable (and after queueing output yourself): completes
-    /// the TCP connect, writes queued output until the socket would block, and ends the
-    /// connection when the closing handshake is complete.
+    /// the TCP connect, writes queued output until the socket would block, and shuts our
+    /// side down once the connection is over.
     ///
     /// # Errors
     /// [`Error::Io`] (connection refused, reset...), [`Error::Random`]: the connection has
     /// ended.
-    pub fn on_writable(&mut self) -> Result<(), Error> {
-        if matches!(self.phase, Phase::Connecting(_)) && !self.check_connected()? {
+    pub fn on_writable(&mut self, now: Instant) -> Result<(), Error> {
+        if self.driver.stage() == Stage::Connecting && !self.check_connected(now)? {
             return Ok(());
         }
-        if matches!(self.phase, Phase::Done) {
-            return Ok(());
-        }
-        self.flush()?;
-        if matches!(&self.phase, Phase::Open(conn) if conn.should_close_tcp())
-            && self.out_pos == self.out.len()
-        {
-            self.abort(Error::ConnectionClosed);
-        }
-        Ok(())
+        self.flush()
     }
 
     /// Call when the socket is readable (or reports an error or a read-side close):
@@ -438,28 +372,27 @@ impl MioClient {
                 "empty read buffer",
             )));
         }
-        if matches!(self.phase, Phase::Connecting(_)) && !self.check_connected()? {
+        if self.driver.stage() == Stage::Connecting && !self.check_connected(now)? {
             return Ok(());
         }
-        loop {
-            if matches!(self.phase, Phase::Done) {
-                return Ok(());
-            }
+        while self.driver.wants_read() {
             let n = match self.stream.read(scratch) {
-                Ok(0) => return self.on_eof(),
+                Ok(0) => {
+                    if let Err(e) = self.driver.recv_eof(now) {
+                        let e = driver_error(e, &mut self.driver);
+                        return Err(self.fail(e));
+                    }
+                    break;
+                }
                 Ok(n) => n,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.abort(Error::Io(e))),
+                Err(e) => return Err(self.fail(Error::Io(e))),
             };
             let input = scratch.get_mut(..n).unwrap_or_default();
-            match &mut self.phase {
-                Phase::Handshake(_) => self.handshake_input(input, now, &mut handler)?,
-                Phase::Open(_) => self.frames_input(input, now, &mut handler)?,
-                Phase::Connecting(_) | Phase::Done => {}
-            }
+            self.feed(input, now, &mut handler)?;
         }
-        self.on_writable()
+        self.flush()
     }
 
     /// Queues a text message; call [`on_writable`](Self::on_writable) or wait for the
@@ -468,24 +401,38 @@ impl MioClient {
     /// # Errors
     /// [`Error::NotOpen`] before the handshake completed; [`Error::ConnectionClosed`]
     /// after a close; [`Error::WriteBufferFull`]; nothing is queued then.
-    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.outbox(Instant::now())?.send_text(text)
+    pub fn send_text(&mut self, text: &str, now: Instant) -> Result<(), Error> {
+        self.outbox(now)?.send_text(text)
     }
 
     /// Queues a binary message; see [`send_text`](Self::send_text).
     ///
     /// # Errors
     /// As [`send_text`](Self::send_text).
-    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.outbox(Instant::now())?.send_binary(data)
+    pub fn send_binary(&mut self, data: &[u8], now: Instant) -> Result<(), Error> {
+        self.outbox(now)?.send_binary(data)
+    }
+
+    /// Queues one frame of a message streamed in pieces; see [`Outbox::send_fragment`].
+    ///
+    /// # Errors
+    /// As [`send_text`](Self::send_text).
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: &[u8],
+        fin: bool,
+        now: Instant,
+    ) -> Result<(), Error> {
+        self.outbox(now)?.send_fragment(kind, data, fin)
     }
 
     /// Queues a ping (payload at most 125 bytes).
     ///
     /// # Errors
     /// As [`send_text`](Self::send_text).
-    pub fn ping(&mut self, payload: &[u8]) -> Result<(), Error> {
-        self.outbox(Instant::now())?.ping(payload)
+    pub fn ping(&mut self, payload: &[u8], now: Instant) -> Result<(), Error> {
+        self.outbox(now)?.ping(payload)
     }
 
     /// Starts the closing handshake; keep driving the client until
@@ -504,322 +451,121 @@ impl MioClient {
     /// [`Error::NotOpen`] before the handshake completed, [`Error::ConnectionClosed`]
     /// after the connection ended.
     pub fn outbox(&mut self, now: Instant) -> Result<Outbox<'_>, Error> {
-        match &mut self.phase {
-            Phase::Open(conn) => Ok(Outbox {
-                sender: conn.sender(),
-                out: &mut self.out,
-                out_pos: self.out_pos,
-                max: self.max_write_buffer,
-                now,
-            }),
-            Phase::Done => Err(Error::ConnectionClosed),
-            _ => Err(Error::NotOpen),
+        match self.driver.stage() {
+            Stage::Open => Ok(Outbox::new(self.driver.outbox(now))),
+            Stage::Connecting | Stage::Handshake => Err(Error::NotOpen),
+            _ => Err(Error::ConnectionClosed),
         }
     }
 
     /// Whether the non-blocking connect completed; errors end the connection.
-    fn check_connected(&mut self) -> Result<bool, Error> {
+    fn check_connected(&mut self, now: Instant) -> Result<bool, Error> {
         match self.stream.take_error() {
             Ok(None) => {}
-            Ok(Some(e)) | Err(e) => return Err(self.abort(Error::Io(e))),
+            Ok(Some(e)) | Err(e) => return Err(self.fail(Error::Io(e))),
         }
         match self.stream.peer_addr() {
             Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::NotConnected => return Ok(false),
-            Err(e) if e.kind() == ErrorKind::Interrupted => return Ok(false),
-            Err(e) => return Err(self.abort(Error::Io(e))),
+            Err(e) if matches!(e.kind(), ErrorKind::NotConnected | ErrorKind::Interrupted) => {
+                return Ok(false);
+            }
+            Err(e) => return Err(self.fail(Error::Io(e))),
         }
         if let Err(e) = self.stream.set_nodelay(true) {
-            return Err(self.abort(Error::Io(e)));
-        }
-        let phase = core::mem::replace(&mut self.phase, Phase::Done);
-        if let Phase::Connecting(h) = phase {
-            self.phase = Phase::Handshake(h);
+            return Err(self.fail(Error::Io(e)));
         }
         // The handshake deadline is absolute from here: a trickling server cannot
         // extend it.
-        self.deadline = Some(Instant::now() + self.handshake_timeout);
+        self.driver.connected(now);
         Ok(true)
     }
 
-    fn handshake_input<F>(
-        &mut self,
-        input: &mut [u8],
-        now: Instant,
-        handler: &mut F,
-    ) -> Result<(), Error>
+    /// One read's bytes through the driver, each event to the handler.
+    fn feed<F>(&mut self, input: &mut [u8], now: Instant, handler: &mut F) -> Result<(), Error>
     where
         F: FnMut(&mut Outbox<'_>, ClientEvent<'_>),
     {
-        let Phase::Handshake(h) = &mut self.phase else {
-            return Ok(());
-        };
-        h.buf.extend_from_slice(input);
-        let accepted = match check_response(&mut h.handshake, &h.buf) {
-            Ok(Some(accepted)) => accepted,
-            Ok(None) => return Ok(()),
-            Err(e) => return Err(self.abort(e)),
-        };
-        let Phase::Handshake(h) = core::mem::replace(&mut self.phase, Phase::Done) else {
-            return Ok(());
-        };
-        let Handshaking {
-            mut buf, config, ..
-        } = *h;
-        let (mut conn, rng_failed) = open_connection(config, now);
-        self.rng_failed = Some(rng_failed);
-        self.deadline = None;
-        self.protocol = accepted.protocol().map(str::to_owned);
-        self.response = Some(accepted.response().clone());
-        handler(
-            &mut Outbox {
-                sender: conn.sender(),
-                out: &mut self.out,
-                out_pos: self.out_pos,
-                max: self.max_write_buffer,
-                now,
-            },
-            ClientEvent::Open {
-                protocol: self.protocol.as_deref(),
-            },
-        );
-        self.phase = Phase::Open(Box::new(conn));
-        // Bytes after the head are the server's first frames.
-        let head_len = accepted.head_len();
-        if let Some(rest) = buf.get_mut(head_len..).filter(|r| !r.is_empty()) {
-            self.frames_input(rest, now, handler)?;
-        }
-        Ok(())
-    }
-
-    fn frames_input<F>(
-        &mut self,
-        input: &mut [u8],
-        now: Instant,
-        handler: &mut F,
-    ) -> Result<(), Error>
-    where
-        F: FnMut(&mut Outbox<'_>, ClientEvent<'_>),
-    {
-        let Phase::Open(conn) = &mut self.phase else {
-            return Ok(());
-        };
         let mut at = 0;
-        while at < input.len() {
-            let rest = input.get_mut(at..).unwrap_or_default();
-            match conn.recv(rest, now) {
-                Ok(r) => {
-                    at += r.consumed;
-                    let Some(event) = r.event else { break };
-                    let mut outbox = Outbox {
-                        sender: r.sender,
-                        out: &mut self.out,
-                        out_pos: self.out_pos,
-                        max: self.max_write_buffer,
-                        now,
-                    };
-                    handler(&mut outbox, event.into());
-                    if r.consumed == 0 && at < input.len() {
-                        // Cannot happen per the proto contract; never spin.
-                        continue;
-                    }
+        while let Some(rest) = input.get_mut(at..) {
+            let r = match self.driver.recv(rest, now) {
+                Ok(r) => r,
+                Err(e) => {
+                    let e = driver_error(e, &mut self.driver);
+                    return Err(self.fail(e));
                 }
-                Err(e) => return Err(self.fail(Error::Protocol(e))),
+            };
+            at += r.consumed;
+            let Some(event) = r.event else { break };
+            if let Event::Open { protocol } = event {
+                self.protocol = protocol.map(str::to_owned);
+            }
+            if let Some(event) = ClientEvent::from_driver(event) {
+                handler(&mut Outbox::new(r.outbox), event);
             }
         }
-        conn.poll_transmit(&mut self.out);
+        if self.response.is_none() {
+            self.response = self.driver.accepted().map(|a| a.response().clone());
+        }
         Ok(())
     }
 
-    fn on_eof(&mut self) -> Result<(), Error> {
-        match &mut self.phase {
-            Phase::Open(conn) => match conn.recv_eof() {
-                Ok(()) => {
-                    // Normal end: write what is left (best effort) and finish.
-                    conn.poll_transmit(&mut self.out);
-                    let _ = self.flush();
-                    self.abort(Error::ConnectionClosed);
-                    Ok(())
-                }
-                Err(e) => Err(self.abort(Error::Protocol(e))),
-            },
-            Phase::Connecting(_) | Phase::Handshake(_) => Err(self.abort(Error::HandshakeEof)),
-            Phase::Done => Ok(()),
-        }
-    }
-
-    /// Writes queued output until done or the socket would block.
+    /// Writes queued output until done or the socket would block; shuts our side down
+    /// once the connection is over and everything is written.
     fn flush(&mut self) -> Result<(), Error> {
-        if self
-            .rng_failed
-            .as_ref()
-            .is_some_and(|f| f.load(Ordering::Relaxed))
-        {
-            return Err(self.abort(Error::Random));
+        if self.rng_failed.load(Ordering::Relaxed) {
+            // Never send a frame masked with a key that did not come from the OS.
+            return Err(self.fail(Error::Random));
         }
-        while self.out_pos < self.out.len() {
-            let pending = self.out.get(self.out_pos..).unwrap_or_default();
-            match self.stream.write(pending) {
+        loop {
+            let out = self.driver.poll_output();
+            if out.is_empty() {
+                break;
+            }
+            match self.stream.write(out) {
                 Ok(0) => {
                     let e = io::Error::new(ErrorKind::WriteZero, "socket accepted no bytes");
-                    return Err(self.abort(Error::Io(e)));
+                    return Err(self.fail(Error::Io(e)));
                 }
-                Ok(n) => self.out_pos += n,
+                Ok(n) => self.driver.written(n),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.abort(Error::Io(e))),
+                Err(e) => return Err(self.fail(Error::Io(e))),
             }
         }
-        if self.out_pos == self.out.len() {
-            self.out.clear();
-            self.out_pos = 0;
-            if self.out.capacity() > KEEP_OUT_CAPACITY {
-                self.out = Vec::new();
-            }
-        } else if self.out_pos > self.out.len() / 2 {
-            self.out.drain(..self.out_pos);
-            self.out_pos = 0;
+        if self.driver.wants_write_shutdown() {
+            let _ = self.stream.shutdown(Shutdown::Write);
+            self.driver.write_shut();
         }
         Ok(())
     }
 
-    /// Ends the connection after a protocol error or timeout: queues the connection's
-    /// close frame, writes what it can without blocking, shuts down.
+    /// Ends the connection after an error: writes what the driver has (a close frame)
+    /// without blocking, discards input still waiting in the socket (up to
+    /// [`FAIL_DRAIN_MAX`] bytes), shuts our sending side down. Closing a socket with unread
+    /// input makes the kernel send a reset, which can destroy the close frame we just
+    /// wrote before the server reads it; a non-blocking client cannot wait for the
+    /// server's close here, so an error ends the connection at once.
     fn fail(&mut self, error: Error) -> Error {
-        if let Phase::Open(conn) = &mut self.phase {
-            conn.poll_transmit(&mut self.out);
-            let _ = self.flush();
-        }
-        self.abort(error)
-    }
-
-    /// Shuts the socket down and marks the connection ended.
-    ///
-    /// Input still waiting in the socket is read and discarded first (up to
-    /// [`ABORT_DRAIN_MAX`] bytes, without blocking), and only our sending side is shut
-    /// down: closing a socket with unread input makes the kernel send a reset, which can
-    /// destroy the close frame we just wrote before the server reads it. (The blocking
-    /// client goes further and waits up to a second for the server's FIN; a non-blocking
-    /// client cannot wait here.)
-    fn abort(&mut self, error: Error) -> Error {
-        if !matches!(self.phase, Phase::Done) {
+        if !self.driver.is_finished() {
+            if !self.rng_failed.load(Ordering::Relaxed) {
+                while let Some(out) = Some(self.driver.poll_output()).filter(|o| !o.is_empty()) {
+                    match self.stream.write(out) {
+                        Ok(n) if n > 0 => self.driver.written(n),
+                        _ => break,
+                    }
+                }
+            }
             let mut sink = [0u8; 4096];
             let mut drained = 0;
-            while drained < ABORT_DRAIN_MAX {
+            while drained < FAIL_DRAIN_MAX {
                 match self.stream.read(&mut sink) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => drained += n,
                 }
             }
             let _ = self.stream.shutdown(Shutdown::Write);
-            self.phase = Phase::Done;
+            self.driver.abort();
         }
-        self.out = Vec::new();
-        self.out_pos = 0;
         error
-    }
-}
-
-/// The sending side of a [`MioClient`], handed to the event handler (and returned by
-/// [`MioClient::outbox`]): frames are queued in the client's output buffer, bounded by
-/// [`ClientBuilder::max_write_buffer`], and written when the socket is writable.
-#[derive(Debug)]
-pub struct Outbox<'a> {
-    sender: &'a mut Sender,
-    out: &'a mut Vec<u8>,
-    out_pos: usize,
-    max: usize,
-    now: Instant,
-}
-
-impl Outbox<'_> {
-    /// Queues a text message.
-    ///
-    /// # Errors
-    /// [`Error::WriteBufferFull`]; [`Error::ConnectionClosed`] after a close was sent or
-    /// received; [`Error::Protocol`] for other local misuse. Nothing is queued then.
-    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.room(text.len())?;
-        self.sender.send_text(text, self.out).map_err(closed)
-    }
-
-    /// Queues a binary message.
-    ///
-    /// # Errors
-    /// As [`send_text`](Self::send_text).
-    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.room(data.len())?;
-        self.sender.send_binary(data, self.out).map_err(closed)
-    }
-
-    /// Queues one frame of a message streamed in pieces
-    /// ([`sockeye_proto::Sender::send_fragment`]).
-    ///
-    /// # Errors
-    /// As [`send_text`](Self::send_text).
-    pub fn send_fragment(
-        &mut self,
-        kind: MessageKind,
-        data: &[u8],
-        fin: bool,
-    ) -> Result<(), Error> {
-        self.room(data.len())?;
-        self.sender
-            .send_fragment(kind, data, fin, self.out)
-            .map_err(closed)
-    }
-
-    /// Queues a ping (payload at most 125 bytes).
-    ///
-    /// # Errors
-    /// As [`send_text`](Self::send_text).
-    pub fn ping(&mut self, payload: &[u8]) -> Result<(), Error> {
-        self.room(payload.len())?;
-        self.sender.ping(payload, self.out).map_err(closed)
-    }
-
-    /// Queues a pong (payload at most 125 bytes).
-    ///
-    /// # Errors
-    /// As [`send_text`](Self::send_text).
-    pub fn pong(&mut self, payload: &[u8]) -> Result<(), Error> {
-        self.room(payload.len())?;
-        self.sender.pong(payload, self.out).map_err(closed)
-    }
-
-    /// Starts the closing handshake (always queued: a close frame is small).
-    ///
-    /// # Errors
-    /// [`Error::ConnectionClosed`] if a close was already sent or received;
-    /// `Protocol(CloseCodeNotSendable)`.
-    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
-        self.sender
-            .close(code, reason, self.now, self.out)
-            .map_err(closed)
-    }
-
-    /// Bytes queued and not yet written.
-    pub fn buffered_amount(&self) -> usize {
-        self.out.len().saturating_sub(self.out_pos)
-    }
-
-    /// Whether messages may still be sent.
-    pub fn can_send(&self) -> bool {
-        self.sender.can_send()
-    }
-
-    fn room(&self, payload: usize) -> Result<(), Error> {
-        let needed = payload.saturating_add(FRAME_OVERHEAD);
-        if self.buffered_amount().saturating_add(needed) > self.max {
-            return Err(Error::WriteBufferFull);
-        }
-        Ok(())
-    }
-}
-
-fn closed(e: sockeye_proto::Error) -> Error {
-    match e {
-        sockeye_proto::Error::Closed => Error::ConnectionClosed,
-        e => Error::Protocol(e),
     }
 }

@@ -31,7 +31,14 @@ use sockeye_proto::MaskSource;
 /// assert!(!masks.failed());
 /// # let _ = (a, b);
 /// ```
-#[derive(Debug, Clone)]
+///
+/// It is neither `Clone` (two copies would hand out the same keys) nor does its `Debug`
+/// show the pool (the keys to come are secret, §10.3):
+///
+/// ```compile_fail
+/// let masks = sockeye_client::OsMasks::new();
+/// let twin = masks.clone(); // does not compile
+/// ```
 pub struct OsMasks {
     pool: [u8; Self::POOL_LEN],
     /// Next unused byte of `pool`; `POOL_LEN` when empty.
@@ -70,6 +77,18 @@ impl OsMasks {
             self.failed.store(true, Ordering::Relaxed);
         }
         self.next = 0;
+    }
+}
+
+impl core::fmt::Debug for OsMasks {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OsMasks")
+            .field(
+                "keys_left",
+                &((Self::POOL_LEN - self.next.min(Self::POOL_LEN)) / 4),
+            )
+            .field("failed", &self.failed())
+            .finish_non_exhaustive()
     }
 }
 
@@ -125,6 +144,17 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert!(sorted.len() >= 995);
+    }
+
+    /// The debug output names no key: neither the pool nor the next key shows.
+    #[test]
+    fn debug_shows_no_keys() {
+        let mut masks = OsMasks::new();
+        let _ = masks.mask_key(); // the pool is filled
+        assert_eq!(
+            format!("{masks:?}"),
+            "OsMasks { keys_left: 63, failed: false, .. }"
+        );
     }
 
     #[test]

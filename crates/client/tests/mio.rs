@@ -51,7 +51,7 @@ where
             let client = &mut clients[i];
             let mut result = Ok(());
             if event.is_writable() {
-                result = client.on_writable();
+                result = client.on_writable(now);
             }
             if result.is_ok() && (event.is_readable() || event.is_error() || event.is_read_closed())
             {
@@ -273,7 +273,10 @@ fn output_is_bounded() {
             .connect_mio(&server.url("/"))
             .unwrap(),
     ];
-    assert!(matches!(clients[0].send_text("early"), Err(Error::NotOpen)));
+    assert!(matches!(
+        clients[0].send_text("early", Instant::now()),
+        Err(Error::NotOpen)
+    ));
     let mut refused = false;
     let ends = drive(
         &mut clients,
@@ -293,7 +296,7 @@ fn output_is_bounded() {
     assert!(refused);
     assert!(ends[0].is_ok(), "{:?}", ends[0]);
     assert!(matches!(
-        clients[0].send_text("late"),
+        clients[0].send_text("late", Instant::now()),
         Err(Error::ConnectionClosed)
     ));
 }
