@@ -300,3 +300,32 @@ fn output_is_bounded() {
         Err(Error::ConnectionClosed)
     ));
 }
+
+/// The client reads no clock: its deadlines run on the `now` it is given. Here the
+/// handshake deadline (10 s from the connect) passes on a virtual clock at once.
+#[test]
+fn timers_run_on_the_callers_clock() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let t0 = Instant::now();
+    let stream = mio::net::TcpStream::connect(addr).unwrap();
+    let url = format!("ws://{addr}/");
+    let mut client = MioClient::new(stream, &url, &ClientBuilder::new(), t0).unwrap();
+    // Connect deadline: 10 s from creation, on our clock.
+    assert_eq!(client.poll_timeout(), Some(t0 + Duration::from_secs(10)));
+    let (_server_side, _) = listener.accept().unwrap(); // accepted, never answered
+    let connected_at = t0 + Duration::from_secs(2);
+    let give_up = Instant::now() + Duration::from_secs(5);
+    while client.poll_timeout() != Some(connected_at + Duration::from_secs(10)) {
+        assert!(Instant::now() < give_up, "the connect never completed");
+        client.on_writable(connected_at).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let almost = connected_at + Duration::from_millis(9_999);
+    assert!(client.handle_timeout(almost).is_ok());
+    assert!(matches!(
+        client.handle_timeout(connected_at + Duration::from_secs(10)),
+        Err(Error::Timeout(Timeout::Handshake))
+    ));
+    assert!(client.is_finished());
+}

@@ -172,6 +172,52 @@ fn clean_close_from_the_peer_is_reported_with_its_code_and_reason() {
     assert_eq!(link.server.take_closed(), None, "reported once");
 }
 
+/// §7.1.1: after the closing handshake the client waits for the server to close TCP,
+/// at most the close timeout, then closes it itself (and lingers for the FIN).
+#[test]
+fn client_waits_for_the_servers_tcp_close_then_closes_itself() {
+    let t0 = Instant::now();
+    let mut cfg = DriverConfig::default();
+    cfg.linger_timeout = SEC;
+    let mut c = client(Arc::new(cfg), t0);
+    let request = take_output(&mut c);
+    let mut server = Driver::server(config(), t0);
+    feed(&mut server, &request, t0, false);
+    feed(&mut c, &take_output(&mut server), t0, false);
+    assert_eq!(c.stage(), Stage::Open);
+    c.outbox(t0).close(CloseCode::NORMAL, "").unwrap();
+    let _ = take_output(&mut c);
+    // The server's answer arrives; its TCP close does not.
+    let fed = feed(&mut c, &[0x88, 0x02, 0x03, 0xe8], t0 + SEC, false);
+    assert_eq!(fed.events, [Seen::Close(1000, String::new())]);
+    assert!(!c.wants_write_shutdown(), "the client does not close TCP first");
+    assert_eq!(c.poll_timeout(), Some(t0 + 6 * SEC));
+    c.handle_timeout(t0 + 6 * SEC).unwrap();
+    assert!(c.poll_output().is_empty());
+    assert!(c.wants_write_shutdown());
+    c.write_shut();
+    assert_eq!(c.poll_timeout(), Some(t0 + 7 * SEC), "then lingers");
+    c.handle_timeout(t0 + 7 * SEC).unwrap();
+    assert!(c.is_finished());
+    let closed = c.take_closed().unwrap();
+    assert_eq!((closed.code.as_u16(), closed.clean), (1000, true));
+}
+
+#[test]
+fn client_keepalive_pings_are_masked() {
+    let mut cfg = DriverConfig::default();
+    cfg.connection.keepalive_interval = Some(30 * SEC);
+    let mut link = Link::open(Arc::new(cfg), config());
+    link.wait(30 * SEC);
+    let pings: Vec<_> = frames(after_head(&link.client_wire))
+        .into_iter()
+        .filter(|f| f.opcode == OpCode::Ping)
+        .collect();
+    assert_eq!(pings.len(), 1);
+    assert!(pings[0].masked, "§5.3: every client frame is masked");
+    assert_eq!(link.client_seen, [Seen::Pong(vec![])]);
+}
+
 #[test]
 fn back_pressure_pauses_at_the_high_water_mark_and_resumes_at_half() {
     let mut cfg = DriverConfig::default();

@@ -92,6 +92,15 @@ pub fn take_output(driver: &mut Driver) -> Vec<u8> {
     out
 }
 
+/// What follows the HTTP head in `bytes` (a side's whole wire log).
+pub fn after_head(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP head");
+    &bytes[end + 4..]
+}
+
 /// The frames in `bytes`.
 pub fn frames(bytes: &[u8]) -> Vec<Frame> {
     parse_frames(bytes).expect("whole, valid frames")
