@@ -35,12 +35,13 @@ pub enum Memory {
 }
 
 impl DeflateOptions {
-    /// Level 1 (zlib's fastest). On the Autobahn texts it compresses within a few percent
-    /// of level 6 at about three times the speed; see `docs/compression.md`.
+    /// Level 1 (zlib's fastest): on the Autobahn JSON data (4 KiB messages, context
+    /// takeover) 1334 MB/s for a ratio of 0.066, against 220 MB/s and 0.047 at level 6
+    /// (`docs/compression.md`): six times the speed for 40% more compressed bytes.
     pub const DEFAULT_LEVEL: u32 = 1;
-    /// 64 bytes: below that deflate's block overhead (a few bytes) is a large share and
-    /// the CPU is rarely worth it; above it, text with context takeover already shrinks.
-    /// See `docs/compression.md` for the measurement behind it.
+    /// 64 bytes. Measured on the same data: a 16-byte message compressed with a fresh
+    /// window shrinks by under 2% (0.983), a 64-byte one by 23% (with context taken over,
+    /// 85%); below 64 bytes the saving is a few bytes for the cost of a compressor call.
     pub const DEFAULT_THRESHOLD: usize = 64;
 
     /// The defaults listed on each field.
