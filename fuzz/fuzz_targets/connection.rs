@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use sockeye_frame::{OpCode, ParseConfig, Rsv, Status, parse_header};
+use sockeye_deflate::{DeflateOptions, PerMessageDeflate};
+use sockeye_handshake::DeflateParams;
 use sockeye_proto::{CloseCode, Config, Connection, Event, MaskSource, Role};
 
 struct Masks(u32);
@@ -24,8 +26,9 @@ impl MaskSource for Masks {
 }
 
 /// Checks that `out` is whole, well-formed frames as `role` sends them.
-fn check_output(out: &[u8], role: Role) {
-    let config = ParseConfig::new().allowed_rsv(Rsv::NONE).max_payload_len(u64::MAX >> 1);
+fn check_output(out: &[u8], role: Role, deflate: bool) {
+    let rsv = if deflate { Rsv::RSV1 } else { Rsv::NONE };
+    let config = ParseConfig::new().allowed_rsv(rsv).max_payload_len(u64::MAX >> 1);
     let mut rest = out;
     let mut closed = false;
     while !rest.is_empty() {
@@ -48,7 +51,7 @@ fn check_output(out: &[u8], role: Role) {
     }
 }
 
-fn run(role: Role, flags: u8, splits: &[u8], data: &[u8]) {
+fn run(role: Role, flags: u8, deflate: bool, splits: &[u8], data: &[u8]) {
     let t0 = Instant::now();
     let mut config = Config::default();
     config.streaming = flags & 1 != 0;
@@ -67,6 +70,11 @@ fn run(role: Role, flags: u8, splits: &[u8], data: &[u8]) {
         Role::Server => Connection::server(config, t0),
         Role::Client => Connection::client(config, Box::new(Masks(7)), t0),
     };
+    if deflate {
+        // permessage-deflate negotiated: RSV1 messages are inflated, replies compressed.
+        let ext = PerMessageDeflate::new(role, DeflateParams::default(), DeflateOptions::new());
+        conn = conn.with_extension(Box::new(ext));
+    }
     let mut wire = Vec::new(); // everything this side writes
     let mut input = data.to_vec();
     let mut at = 0;
@@ -78,7 +86,8 @@ fn run(role: Role, flags: u8, splits: &[u8], data: &[u8]) {
         step += 1;
         let end = (at + size).min(input.len());
         let mut p = at;
-        while p < end {
+        // The recv contract: call until no event, even with the input used up.
+        loop {
             let piece_len = end - p;
             let r = match conn.recv(&mut input[p..end], now) {
                 Ok(r) => r,
@@ -87,7 +96,10 @@ fn run(role: Role, flags: u8, splits: &[u8], data: &[u8]) {
             assert!(r.consumed <= piece_len);
             p += r.consumed;
             match r.event {
-                None => assert_eq!(p, end, "no event but input left"),
+                None => {
+                    assert_eq!(p, end, "no event but input left");
+                    break;
+                }
                 Some(Event::Text(t)) => {
                     let _ = r.sender.send_text(t, &mut wire);
                 }
@@ -123,13 +135,15 @@ fn run(role: Role, flags: u8, splits: &[u8], data: &[u8]) {
     let _ = conn.recv_eof();
     conn.poll_transmit(&mut wire);
     assert!(conn.should_close_tcp());
-    check_output(&wire, role);
+    check_output(&wire, role, deflate);
 }
 
 fuzz_target!(|data: &[u8]| {
     let [flags, n, rest @ ..] = data else { return };
+    // The split count's top bit installs permessage-deflate.
+    let deflate = *n & 0x80 != 0;
     let n = usize::from(*n % 8).min(rest.len());
     let (splits, bytes) = rest.split_at(n);
-    run(Role::Server, *flags, splits, bytes);
-    run(Role::Client, *flags, splits, bytes);
+    run(Role::Server, *flags, deflate, splits, bytes);
+    run(Role::Client, *flags, deflate, splits, bytes);
 });

@@ -7,10 +7,15 @@
 //! - a refusal's response parses, on the client side, as a rejection with its status;
 //! - an accepted request's 101 (first offered subprotocol and extension chosen) is
 //!   accepted by a client that made the same offer with the same key, with the same
-//!   choices, and the bytes after the head are left alone.
+//!   choices, and the bytes after the head are left alone;
+//! - permessage-deflate negotiation on the request's offers never panics, and its answer is
+//!   accepted, with the same parameters, by a client that made the accepted offer.
 
 use libfuzzer_sys::fuzz_target;
-use sockeye_handshake::{Accept, ClientRequest, Outcome, Request, RequestParser, Status, WsUrl};
+use sockeye_handshake::{
+    Accept, ClientRequest, DeflateClientPolicy, DeflateServerPolicy, Outcome, Request,
+    RequestParser, Status, WsUrl, negotiate_deflate,
+};
 
 fn split_at(data: &[u8]) -> (usize, &[u8]) {
     match data.split_first() {
@@ -70,8 +75,24 @@ fn server(data: &[u8]) {
     }
 }
 
+fn deflate(request: &Request, input: &[u8]) {
+    let mut policy = DeflateServerPolicy::new();
+    let knob = input.last().copied().unwrap_or(0);
+    policy.server_no_context_takeover = knob & 1 != 0;
+    policy.client_no_context_takeover = knob & 2 != 0;
+    policy.server_max_window_bits = 8 + (knob >> 2) % 8;
+    policy.client_max_window_bits = 8 + (knob >> 5);
+    let chosen = negotiate_deflate(request.extensions(), &policy);
+    let first_ok = request.extensions().iter().find_map(DeflateClientPolicy::from_offer);
+    assert_eq!(chosen.is_some(), first_ok.is_some());
+    if let (Some((params, answer)), Some(client)) = (chosen, first_ok) {
+        assert_eq!(client.accept_response(&[answer]), Ok(Some(params)));
+    }
+}
+
 fn accepted(request: &Request, input: &[u8]) {
     assert!(request.head_len() <= input.len());
+    deflate(request, input);
     let mut accept = Accept::new();
     if let Some(p) = request.protocols().first() {
         accept = accept.protocol(p).unwrap();

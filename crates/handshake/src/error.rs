@@ -209,6 +209,26 @@ pub enum ResponseError {
     InvalidProtocol,
     /// The server chose a subprotocol the client did not offer (§4.1, item 6).
     ProtocolNotOffered,
+    /// The server's `permessage-deflate` answer has a parameter not defined for a response
+    /// (RFC 7692 §7).
+    DeflateUnknownParameter,
+    /// The server's `permessage-deflate` answer has this parameter twice (RFC 7692 §7).
+    DeflateDuplicateParameter(&'static str),
+    /// The server's `permessage-deflate` answer gives this parameter an invalid value: one
+    /// where none belongs, none where one is required, or window bits other than `8` to
+    /// `15` without leading zeroes (RFC 7692 §7.1).
+    DeflateInvalidValue(&'static str),
+    /// The server's `permessage-deflate` answer has this parameter where the offer did not
+    /// allow it: `client_max_window_bits` not offered (§7.1.2.2), or
+    /// `server_max_window_bits` larger than asked for (§7.1.2.1).
+    DeflateNotOffered(&'static str),
+    /// The server's `permessage-deflate` answer lacks this parameter, which accepting the
+    /// offer requires (`server_no_context_takeover` or `server_max_window_bits` asked
+    /// for; RFC 7692 §7.1.1.1, §7.1.2.1).
+    DeflateMissingParameter(&'static str),
+    /// The server accepted `permessage-deflate` twice (RFC 7692 §5: only one extension may
+    /// use RSV1).
+    DeflateAcceptedTwice,
 }
 
 impl fmt::Display for ResponseError {
@@ -228,6 +248,25 @@ impl fmt::Display for ResponseError {
             Self::ExtensionNotOffered => f.write_str("server chose an extension not offered"),
             Self::InvalidProtocol => f.write_str("invalid Sec-WebSocket-Protocol header"),
             Self::ProtocolNotOffered => f.write_str("server chose a subprotocol not offered"),
+            Self::DeflateUnknownParameter => {
+                f.write_str("permessage-deflate response has an unknown parameter")
+            }
+            Self::DeflateDuplicateParameter(name) => {
+                write!(f, "permessage-deflate response has {name} twice")
+            }
+            Self::DeflateInvalidValue(name) => {
+                write!(f, "permessage-deflate response has an invalid {name}")
+            }
+            Self::DeflateNotOffered(name) => {
+                write!(
+                    f,
+                    "permessage-deflate response has {name} beyond what was offered"
+                )
+            }
+            Self::DeflateMissingParameter(name) => {
+                write!(f, "permessage-deflate response lacks the requested {name}")
+            }
+            Self::DeflateAcceptedTwice => f.write_str("server accepted permessage-deflate twice"),
         }
     }
 }

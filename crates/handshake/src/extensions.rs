@@ -91,6 +91,22 @@ impl Extension {
         Ok(self)
     }
 
+    /// An extension named by a constant known to be a token.
+    pub(crate) fn bare(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Adds a parameter whose name and value are constants known to be tokens.
+    pub(crate) fn push_param(&mut self, name: &str, value: Option<&str>) {
+        self.params.push(ExtensionParam {
+            name: name.to_owned(),
+            value: value.map(str::to_owned),
+        });
+    }
+
     /// The extension's name (its token).
     pub fn name(&self) -> &str {
         &self.name

@@ -14,6 +14,10 @@
 //! - **Client**: [`ClientRequest`] builds the request from a [`WsUrl`] and 16 bytes of
 //!   caller-supplied randomness, and gives a [`ClientHandshake`] that reads and checks the
 //!   server's response into an [`Outcome`].
+//! - **permessage-deflate** (RFC 7692 §5, §7): [`negotiate_deflate`] picks the first
+//!   acceptable offer under a [`DeflateServerPolicy`] (declining malformed ones, never
+//!   failing); [`DeflateClientPolicy`] builds the client's offer and checks the answer.
+//!   Both give the agreed [`DeflateParams`] for `sockeye-deflate`.
 //! - Never panics on any input; errors are small `Copy` enums ([`RequestError`],
 //!   [`ResponseError`], [`BuildError`] for local misuse, [`UrlError`]).
 //!
@@ -137,6 +141,7 @@
 mod accept_key;
 mod client;
 mod client_response;
+mod deflate;
 mod error;
 mod extensions;
 mod headers;
@@ -151,6 +156,10 @@ mod url;
 pub use accept_key::{AcceptKey, Key, WEBSOCKET_GUID, accept_key};
 pub use client::{ClientHandshake, ClientRequest};
 pub use client_response::{Accepted, Outcome, Response};
+pub use deflate::{
+    DeflateClientPolicy, DeflateParams, DeflateServerPolicy, PERMESSAGE_DEFLATE, Side,
+    is_permessage_deflate, negotiate_deflate,
+};
 pub use error::{BuildError, RequestError, ResponseError};
 pub use extensions::{Extension, ExtensionParam};
 pub use headers::Headers;

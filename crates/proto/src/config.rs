@@ -24,8 +24,12 @@ use core::time::Duration;
 pub struct Config {
     /// Largest payload of one received frame. Default 16 MiB.
     pub max_frame_payload: u64,
-    /// Largest received message (sum of its fragments; after the extension's decoding, if
-    /// any). Default 16 MiB.
+    /// Largest received message (sum of its fragments). Default 16 MiB.
+    ///
+    /// For a message decoded by an [`Extension`](crate::Extension) (permessage-deflate)
+    /// the limit applies twice: to the announced wire bytes, from the frame headers as for
+    /// any message, and to the decoded bytes as they are produced, so that a compression
+    /// bomb fails (1009) having produced at most one byte more than this.
     pub max_message_size: u64,
     /// Frames one received message may have whatever their size, counting the first and
     /// every empty continuation. Default 4,096 (as Python websockets' fixed limit).
@@ -53,7 +57,9 @@ pub struct Config {
     /// [`Event::Ping`](crate::Event::Ping) with [`Sender::pong`](crate::Sender::pong).
     pub auto_pong: bool,
     /// Frame-level streaming: deliver data as [`Event::Chunk`](crate::Event::Chunk) as it
-    /// arrives instead of whole messages, so that huge messages need no buffer. Default
+    /// arrives instead of whole messages, so that huge messages need no buffer. A message
+    /// decoded by an extension comes as chunks of its decoded bytes, at most
+    /// [`STREAM_CHUNK`](crate::STREAM_CHUNK) (64 KiB) each, never assembled. Default
     /// `false`.
     pub streaming: bool,
     /// Largest payload of one frame this side sends: longer messages given to

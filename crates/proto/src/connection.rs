@@ -63,7 +63,7 @@ impl Connection {
     pub fn client(config: Config, masks: Box<dyn MaskSource>, now: Instant) -> Self {
         let extras = Extras {
             masks: Some(masks),
-            extension: None,
+            ..Extras::default()
         };
         Self::new(Role::Client, config, Some(Box::new(extras)), now)
     }
@@ -90,7 +90,8 @@ impl Connection {
     }
 
     /// Installs a negotiated per-message extension (e.g. permessage-deflate). Call before
-    /// the first `recv`.
+    /// the first `recv`. It is kept with the mask source in the connection's one boxed
+    /// allocation for rare parts, with the state of the message it is decoding.
     #[must_use]
     pub fn with_extension(mut self, extension: Box<dyn Extension>) -> Self {
         self.tx
@@ -106,6 +107,18 @@ impl Connection {
     /// number of bytes consumed up to its end), or when all of `input` is consumed
     /// without one: a partial frame is remembered, so the caller can reuse its buffer.
     /// After the connection closed or failed all input is consumed and ignored.
+    ///
+    /// **Call it until it returns no event**, passing the rest of the input each time,
+    /// even when the rest is empty. With an [`Extension`] installed a message is decoded
+    /// as it arrives with bounded output per call (in streaming mode at most
+    /// [`STREAM_CHUNK`](crate::STREAM_CHUNK) bytes per [`Event::Chunk`](crate::Event::Chunk)),
+    /// so the last bytes of a read can leave decoded output waiting; a call with empty
+    /// input delivers it. A loop that stops as soon as the input is used up would leave
+    /// that output until the next read, which may never come. (Without an extension,
+    /// `event: None` always comes with all input consumed and an empty call returns
+    /// nothing, so such loops happen to work; don't rely on it.) Bytes a decoding
+    /// extension could not take yet are not consumed: `consumed` stops before them and
+    /// they are left as they were received, masking included, for the next call.
     ///
     /// # Errors
     /// [`Error::Protocol`] when the peer broke the protocol: the connection has failed,

@@ -39,7 +39,9 @@ pub enum Event<'a> {
         reason: &'a str,
     },
     /// Streaming mode only ([`Config::streaming`](crate::Config::streaming)): a piece of a
-    /// data message, delivered as it arrives. For text, every chunk delivered so far
+    /// data message, delivered as it arrives (for a message decoded by the extension: the
+    /// decoded bytes, at most [`STREAM_CHUNK`](crate::STREAM_CHUNK) per chunk). For text,
+    /// every chunk delivered so far
     /// concatenates to a valid UTF-8 prefix (a chunk may end inside a character); the
     /// whole message is valid UTF-8 once `last` is seen. Empty chunks are delivered only
     /// to mark `first` or `last`.
@@ -60,7 +62,8 @@ pub enum Event<'a> {
 /// `consumed` bytes of the input were used. If `event` is `None`, `consumed` equals the
 /// input length: the connection kept whatever it needs from a partial frame and wants
 /// more bytes. Otherwise call `recv` again with the rest of the input after handling the
-/// event.
+/// event — also when the rest is empty: with an extension installed, a decoded message may
+/// have more output waiting (see [`Connection::recv`](crate::Connection::recv)).
 ///
 /// `sender` lets the event handler send while the event still borrows the connection
 /// (e.g. echo `Event::Text(t)` with `sender.send_text(t, &mut out)`).

@@ -26,7 +26,10 @@
 //!   nothing is ever allocated from an announced length;
 //! - keepalive: an optional ping after an idle interval and a failure when nothing comes
 //!   back;
-//! - an [`Extension`] seam for permessage-deflate (RFC 7692).
+//! - an [`Extension`] seam for permessage-deflate (RFC 7692): RSV bits on a message's
+//!   first frame only, messages decoded incrementally as their payload arrives with the
+//!   decoded bytes counted against the size limit as they are produced (1009 after at
+//!   most one byte past it), outgoing messages encoded straight into the output buffer.
 //!
 //! Peer input never makes it panic; `#![forbid(unsafe_code)]`.
 //!
@@ -36,6 +39,11 @@
 //! given (keeping a partial header inline and a partial message in its own buffer) unless
 //! it returns an event first. Events borrow the read buffer (a whole frame that arrived in
 //! one read: no copy) or the connection's assembly buffer.
+//!
+//! Call `recv` **until it returns no event**, with the rest of the input each time, even
+//! once the rest is empty: with an [`Extension`] (permessage-deflate) the decoded output of
+//! a message is bounded per call, so a read's last bytes can leave output that only a
+//! further call (with empty input) delivers.
 //!
 //! ```
 //! use std::time::Instant;
@@ -54,9 +62,9 @@
 //! // 1. read from the socket into the shared buffer (here: a copy).
 //! let n = from_socket.len();
 //! read_buf[..n].copy_from_slice(from_socket);
-//! // 2. recv until everything is consumed, handling events as they come.
+//! // 2. recv until it has no event (everything is consumed then), handling each event.
 //! let mut at = 0;
-//! while at < n {
+//! loop {
 //!     let r = match conn.recv(&mut read_buf[at..n], now) {
 //!         Ok(r) => r,
 //!         Err(_violation) => break, // close frame queued; flush, then close TCP
@@ -98,6 +106,7 @@ mod control_queue;
 mod error;
 mod events;
 mod extension;
+mod layout;
 mod recv;
 mod send;
 mod timers;
@@ -110,6 +119,7 @@ pub use config::Config;
 pub use connection::{Connection, Role, State};
 pub use error::{Error, TimeoutKind, Violation};
 pub use events::{Event, MessageKind, Recv};
-pub use extension::{Extension, ExtensionError};
+pub use extension::{Decoded, Extension, ExtensionError};
+pub use recv::STREAM_CHUNK;
 pub use send::{MaskSource, Sender};
 pub use sockeye_frame::{CloseCode, Rsv};

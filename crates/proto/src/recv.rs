@@ -14,12 +14,17 @@
 use std::time::Instant;
 
 use sockeye_frame::{
-    CloseCode, MAX_HEADER_LEN, OpCode, ParseConfig, Rsv, Status, apply_mask, parse_close_payload,
-    parse_header,
+    CloseCode, MAX_HEADER_LEN, OpCode, ParseConfig, Rsv, Status, apply_mask, parse_header,
 };
 
 use crate::utf8::Utf8Validator;
 use crate::{Error, Event, MessageKind, Recv, Role, Sender, State, Violation};
+
+mod control;
+mod decode;
+
+pub(crate) use decode::Decoding;
+pub use decode::STREAM_CHUNK;
 
 /// What is kept between `recv` calls.
 #[derive(Debug)]
@@ -38,7 +43,7 @@ pub(crate) struct Receiver {
     received: u64,
     /// The data message in progress.
     msg: Option<MessageKind>,
-    /// RSV bits of the message's first frame (extension-transformed when not empty).
+    /// RSV bits of the message's first frame (decoded by the extension when not empty).
     msg_rsv: Rsv,
     /// Streaming mode: the message's first chunk went out.
     msg_chunked: bool,
@@ -58,6 +63,9 @@ enum Cleanup {
     None,
     /// The message in `buf` was delivered.
     Message,
+    /// A streaming chunk of a decoded message, all of `buf`, was delivered; the message
+    /// goes on, so the allocation is kept for the next chunk.
+    Chunk,
     /// A control payload of this length (at most 125) at the end of `buf` was delivered.
     Control(u8),
 }
@@ -117,6 +125,7 @@ impl Receiver {
         match core::mem::replace(&mut self.cleanup, Cleanup::None) {
             Cleanup::None => {}
             Cleanup::Message => self.buf = Vec::new(),
+            Cleanup::Chunk => self.buf.clear(),
             Cleanup::Control(len) => {
                 let keep = self.buf.len().saturating_sub(usize::from(len));
                 self.buf.truncate(keep);
@@ -193,6 +202,9 @@ impl Receiver {
                 });
                 self.msg_rsv = h.rsv();
                 self.msg_chunked = false;
+                if !h.rsv().is_empty() {
+                    decode::start(tx, op, h.rsv())?;
+                }
                 self.fragments = 1;
                 self.msg_len = len;
                 self.utf8.reset();
@@ -254,155 +266,180 @@ pub(crate) fn recv<'a>(
         .max_payload_len(tx.config.max_frame_payload);
     let len = input.len();
     let mut pos = 0;
-    let pending = loop {
-        if !rx.in_frame {
-            if pos == len {
+    let pending = 'found: {
+        if let Some(ended) = decode::stalled(tx) {
+            // The extension stopped at its output bound last time: its pending output comes
+            // before anything else in the input.
+            if let (_, Some(pending)) = decode::feed(rx, tx, &[], ended)? {
+                break 'found pending;
+            }
+            if ended {
+                // Unreachable: the message's last call either filled its bound or finished.
+                return Err(tx.fail(Violation::Extension, CloseCode::INTERNAL_ERROR));
+            }
+        }
+        loop {
+            if !rx.in_frame {
+                if pos == len {
+                    break Pending::Nothing;
+                }
+                let header = if rx.hdr_len == 0 {
+                    match parse_header(&input[pos..], &parse_config) {
+                        Ok(Status::Complete(h)) => {
+                            pos += h.len();
+                            h
+                        }
+                        Ok(Status::Incomplete(_)) => {
+                            // Fewer than 14 bytes: keep them inline.
+                            let rest = &input[pos..];
+                            rx.hdr[..rest.len()].copy_from_slice(rest);
+                            rx.hdr_len = rest.len() as u8;
+                            pos = len;
+                            continue;
+                        }
+                        Err(e) => return Err(tx.fail(Violation::Frame(e), e.close_code())),
+                    }
+                } else {
+                    let have = usize::from(rx.hdr_len);
+                    let take = (MAX_HEADER_LEN - have).min(len - pos);
+                    rx.hdr[have..have + take].copy_from_slice(&input[pos..pos + take]);
+                    match parse_header(&rx.hdr[..have + take], &parse_config) {
+                        Ok(Status::Complete(h)) => {
+                            pos += h.len() - have;
+                            rx.hdr_len = 0;
+                            h
+                        }
+                        Ok(Status::Incomplete(_)) => {
+                            rx.hdr_len = (have + take) as u8;
+                            pos += take;
+                            continue;
+                        }
+                        Err(e) => return Err(tx.fail(Violation::Frame(e), e.close_code())),
+                    }
+                };
+                rx.start_frame(header, tx)?;
+            }
+
+            // The payload, as much of it as is here.
+            let avail = (len - pos) as u64;
+            if rx.remaining > 0 && avail == 0 {
                 break Pending::Nothing;
             }
-            let header = if rx.hdr_len == 0 {
-                match parse_header(&input[pos..], &parse_config) {
-                    Ok(Status::Complete(h)) => {
-                        pos += h.len();
-                        h
-                    }
-                    Ok(Status::Incomplete(_)) => {
-                        // Fewer than 14 bytes: keep them inline.
-                        let rest = &input[pos..];
-                        rx.hdr[..rest.len()].copy_from_slice(rest);
-                        rx.hdr_len = rest.len() as u8;
-                        pos = len;
+            let n = rx.remaining.min(avail) as usize;
+            let start = pos;
+            pos += n;
+            let chunk = &mut input[start..pos];
+            let offset = (rx.received & 3) as usize;
+            if let Some(key) = rx.key {
+                apply_mask(chunk, key, offset);
+            }
+            let whole = rx.received == 0 && n as u64 == rx.remaining;
+            rx.remaining -= n as u64;
+            rx.received += n as u64;
+            let done = rx.remaining == 0;
+
+            if rx.opcode.is_control() {
+                let loc = if whole {
+                    Loc::Input(start, pos)
+                } else {
+                    rx.buf.extend_from_slice(chunk);
+                    if !done {
                         continue;
                     }
-                    Err(e) => return Err(tx.fail(Violation::Frame(e), e.close_code())),
-                }
-            } else {
-                let have = usize::from(rx.hdr_len);
-                let take = (MAX_HEADER_LEN - have).min(len - pos);
-                rx.hdr[have..have + take].copy_from_slice(&input[pos..pos + take]);
-                match parse_header(&rx.hdr[..have + take], &parse_config) {
-                    Ok(Status::Complete(h)) => {
-                        pos += h.len() - have;
-                        rx.hdr_len = 0;
-                        h
-                    }
-                    Ok(Status::Incomplete(_)) => {
-                        rx.hdr_len = (have + take) as u8;
-                        pos += take;
-                        continue;
-                    }
-                    Err(e) => return Err(tx.fail(Violation::Frame(e), e.close_code())),
-                }
-            };
-            rx.start_frame(header, tx)?;
-        }
-
-        // The payload, as much of it as is here.
-        let avail = (len - pos) as u64;
-        if rx.remaining > 0 && avail == 0 {
-            break Pending::Nothing;
-        }
-        let n = rx.remaining.min(avail) as usize;
-        let start = pos;
-        pos += n;
-        let chunk = &mut input[start..pos];
-        if let Some(key) = rx.key {
-            apply_mask(chunk, key, (rx.received & 3) as usize);
-        }
-        let whole = rx.received == 0 && n as u64 == rx.remaining;
-        rx.remaining -= n as u64;
-        rx.received += n as u64;
-        let done = rx.remaining == 0;
-
-        if rx.opcode.is_control() {
-            let loc = if whole {
-                Loc::Input(start, pos)
-            } else {
-                rx.buf.extend_from_slice(chunk);
-                if !done {
-                    continue;
-                }
-                // A control payload is at most 125 bytes (§5.5).
-                let plen = rx.received as usize;
-                rx.cleanup = Cleanup::Control(plen as u8);
-                Loc::Buf(rx.buf.len() - plen, rx.buf.len())
-            };
-            rx.in_frame = false;
-            let payload = match loc {
-                Loc::Input(a, b) => &input[a..b],
-                Loc::Buf(a, b) => &rx.buf[a..b],
-            };
-            let pending = control(tx, rx.opcode, payload, loc, now)?;
-            if matches!(pending, Pending::Close(..)) {
-                rx.cleanup = Cleanup::Message;
-            }
-            break pending;
-        }
-
-        let kind = rx.msg.unwrap_or(MessageKind::Binary);
-        let last = done && rx.fin;
-        if tx.config.streaming && rx.msg_rsv.is_empty() {
-            // Streaming: hand the bytes out as they come, straight from the input.
-            if kind == MessageKind::Text {
-                let checked = rx
-                    .utf8
-                    .feed(chunk)
-                    .and_then(|()| if last { rx.utf8.finish() } else { Ok(()) });
-                if checked.is_err() {
-                    return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
-                }
-            }
-            let first = !rx.msg_chunked;
-            if done {
+                    // A control payload is at most 125 bytes (§5.5).
+                    let plen = rx.received as usize;
+                    rx.cleanup = Cleanup::Control(plen as u8);
+                    Loc::Buf(rx.buf.len() - plen, rx.buf.len())
+                };
                 rx.in_frame = false;
+                let payload = match loc {
+                    Loc::Input(a, b) => &input[a..b],
+                    Loc::Buf(a, b) => &rx.buf[a..b],
+                };
+                let pending = control::control(tx, rx.opcode, payload, loc, now)?;
+                if matches!(pending, Pending::Close(..)) {
+                    rx.cleanup = Cleanup::Message;
+                }
+                break pending;
             }
-            if last {
-                rx.end_message();
-            }
-            if n > 0 || first || last {
-                rx.msg_chunked = true;
-                break Pending::Chunk(kind, Loc::Input(start, pos), first, last);
-            }
-            continue;
-        }
 
-        if whole && last && rx.fragments == 1 {
-            // The fast path: a whole unfragmented message in the input. UTF-8 is checked
-            // once, when the event is built.
-            rx.in_frame = false;
-            let rsv = rx.msg_rsv;
-            rx.end_message();
-            if rsv.is_empty() {
+            let kind = rx.msg.unwrap_or(MessageKind::Binary);
+            let last = done && rx.fin;
+            if !rx.msg_rsv.is_empty() {
+                // Decoded by the extension as it arrives, never assembled encoded.
+                let (used, pending) = decode::feed(rx, tx, &input[start..pos], last)?;
+                if used < n {
+                    // Stopped at its output bound: give the rest back, masked again (masking
+                    // is its own inverse), for the caller to pass in again after the event.
+                    let back = n - used;
+                    if let Some(key) = rx.key {
+                        apply_mask(&mut input[start + used..pos], key, (offset + used) & 3);
+                    }
+                    rx.remaining += back as u64;
+                    rx.received -= back as u64;
+                    pos -= back;
+                } else if done {
+                    rx.in_frame = false;
+                }
+                match pending {
+                    Some(pending) => break pending,
+                    None => continue,
+                }
+            }
+            if tx.config.streaming {
+                // Streaming: hand the bytes out as they come, straight from the input.
+                if kind == MessageKind::Text {
+                    let checked = rx
+                        .utf8
+                        .feed(chunk)
+                        .and_then(|()| if last { rx.utf8.finish() } else { Ok(()) });
+                    if checked.is_err() {
+                        return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
+                    }
+                }
+                let first = !rx.msg_chunked;
+                if done {
+                    rx.in_frame = false;
+                }
+                if last {
+                    rx.end_message();
+                }
+                if n > 0 || first || last {
+                    rx.msg_chunked = true;
+                    break Pending::Chunk(kind, Loc::Input(start, pos), first, last);
+                }
+                continue;
+            }
+
+            if whole && last && rx.fragments == 1 {
+                // The fast path: a whole unfragmented message in the input. UTF-8 is checked
+                // once, when the event is built.
+                rx.in_frame = false;
+                rx.end_message();
                 break message(kind, Loc::Input(start, pos));
             }
-            let decoded = decode(tx, kind, rsv, &input[start..pos])?;
-            rx.buf = decoded;
+
+            // Assembly: check text as it arrives (fail fast), keep the bytes.
+            let chunk = &input[start..pos];
+            if kind == MessageKind::Text && rx.utf8.feed(chunk).is_err() {
+                return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
+            }
+            rx.buf.extend_from_slice(chunk);
+            if !done {
+                continue;
+            }
+            rx.in_frame = false;
+            if !last {
+                continue;
+            }
+            rx.end_message();
             rx.cleanup = Cleanup::Message;
+            if kind == MessageKind::Text && rx.utf8.finish().is_err() {
+                // §8.1: the message ended inside a character.
+                return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
+            }
             break message(kind, Loc::Buf(0, rx.buf.len()));
         }
-
-        // Assembly: check text as it arrives (fail fast), keep the bytes.
-        if kind == MessageKind::Text && rx.msg_rsv.is_empty() && rx.utf8.feed(chunk).is_err() {
-            return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
-        }
-        rx.buf.extend_from_slice(chunk);
-        if !done {
-            continue;
-        }
-        rx.in_frame = false;
-        if !last {
-            continue;
-        }
-        let rsv = rx.msg_rsv;
-        rx.end_message();
-        rx.cleanup = Cleanup::Message;
-        if !rsv.is_empty() {
-            let decoded = decode(tx, kind, rsv, &rx.buf)?;
-            rx.buf = decoded;
-        } else if kind == MessageKind::Text && rx.utf8.finish().is_err() {
-            // §8.1: the message ended inside a character.
-            return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
-        }
-        break message(kind, Loc::Buf(0, rx.buf.len()));
     };
 
     let input: &'a [u8] = input;
@@ -447,63 +484,4 @@ fn message(kind: MessageKind, loc: Loc) -> Pending {
         MessageKind::Text => Pending::Text(loc),
         MessageKind::Binary => Pending::Binary(loc),
     }
-}
-
-/// A whole control frame arrived (§5.5).
-fn control(
-    tx: &mut Sender,
-    opcode: OpCode,
-    payload: &[u8],
-    loc: Loc,
-    now: Instant,
-) -> Result<Pending, Error> {
-    match opcode {
-        OpCode::Ping => {
-            // §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
-            // response, unless it already received a Close frame." §5.5.3: "A Pong frame
-            // sent in response to a Ping frame must have identical 'Application data'".
-            if tx.state == State::Open && tx.config.auto_pong {
-                let mask = tx.mask_key();
-                if let Ok(pong) = sockeye_frame::ControlFrame::pong(payload, mask) {
-                    tx.queue.push_pong(&pong, tx.config.max_pending_pongs);
-                }
-            }
-            Ok(Pending::Ping(loc))
-        }
-        OpCode::Pong => Ok(Pending::Pong(loc)),
-        _ => {
-            // §5.5.1: an optional body of a 2-byte code and a UTF-8 reason.
-            let code = match parse_close_payload(payload) {
-                Ok(Some(body)) => body.code,
-                Ok(None) => CloseCode::NO_STATUS_RECEIVED,
-                Err(e) => return Err(tx.fail(Violation::Frame(e), e.close_code())),
-            };
-            tx.on_peer_close(code, now);
-            let reason = match loc {
-                Loc::Input(a, b) => Loc::Input((a + 2).min(b), b),
-                Loc::Buf(a, b) => Loc::Buf((a + 2).min(b), b),
-            };
-            Ok(Pending::Close(code, reason))
-        }
-    }
-}
-
-/// Runs the extension's decoder over a whole message.
-fn decode(tx: &mut Sender, kind: MessageKind, rsv: Rsv, input: &[u8]) -> Result<Vec<u8>, Error> {
-    let max = tx.config.max_message_size;
-    let mut out = Vec::new();
-    let result = match tx.extension_mut() {
-        Some(ext) => ext.decode(kind, rsv, input, &mut out, max),
-        // Unreachable: RSV bits are only allowed when an extension is present.
-        None => Err(crate::ExtensionError {
-            code: CloseCode::PROTOCOL_ERROR,
-        }),
-    };
-    if let Err(e) = result {
-        return Err(tx.fail(Violation::Extension, e.code));
-    }
-    if out.len() as u64 > max {
-        return Err(tx.fail(Violation::MessageTooBig, CloseCode::MESSAGE_TOO_BIG));
-    }
-    Ok(out)
 }

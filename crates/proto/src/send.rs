@@ -3,9 +3,11 @@
 
 use std::time::Instant;
 
-use sockeye_frame::{ControlFrame, FrameHeader, OpCode, Rsv, apply_mask};
+use sockeye_frame::{ControlFrame, FrameHeader, MAX_HEADER_LEN, OpCode, Rsv, apply_mask};
 
 use crate::control_queue::ControlQueue;
+use crate::layout::frame_in_place;
+use crate::recv::Decoding;
 use crate::timers::Timer;
 use crate::{Config, Error, Extension, MessageKind, Role, State};
 
@@ -58,6 +60,8 @@ pub struct Sender {
 pub(crate) struct Extras {
     pub(crate) masks: Option<Box<dyn MaskSource>>,
     pub(crate) extension: Option<Box<dyn Extension>>,
+    /// The extension's progress through the received message.
+    pub(crate) decoding: Decoding,
 }
 
 impl core::fmt::Debug for Sender {
@@ -76,12 +80,14 @@ impl core::fmt::Debug for Sender {
 impl Sender {
     /// Sends a whole text message (fragmented per
     /// [`Config::max_send_frame`](crate::Config::max_send_frame), transformed by the
-    /// extension if any).
+    /// extension if any: the RSV bits it returns go on the first frame only).
     ///
     /// # Errors
     /// [`Error::Closed`] once a close was sent or received, or the connection failed;
     /// [`Error::FragmentedMessageInProgress`] while a [`send_fragment`](Self::send_fragment)
-    /// message is unfinished. Nothing is written then.
+    /// message is unfinished. Nothing is written then. [`Error::ExtensionEncode`] when the
+    /// extension fails: nothing of the message is written (control frames the connection
+    /// had queued may have been moved to `out`, as any send does).
     pub fn send_text(&mut self, text: &str, out: &mut Vec<u8>) -> Result<(), Error> {
         self.send_message(MessageKind::Text, text.as_bytes(), out)
     }
@@ -94,8 +100,10 @@ impl Sender {
     /// Sends one frame of a message the caller streams: the first call of a message sends
     /// a frame with `kind`'s opcode, later calls continuation frames (§5.4), the one with
     /// `fin` ends the message. Control frames may be sent in between. Fragments are not
-    /// passed through the extension. For text, the caller is responsible for the
-    /// concatenation being UTF-8.
+    /// passed through the extension (an extension such as permessage-deflate transforms
+    /// whole messages, and the whole is not known here): the frames go out with no RSV
+    /// bits, which every peer reads as an untransformed message. For text, the caller is
+    /// responsible for the concatenation being UTF-8.
     ///
     /// # Errors
     /// [`Error::Closed`]; [`Error::FragmentedMessageInProgress`] if `kind` differs from
@@ -204,38 +212,55 @@ impl Sender {
         if self.fragmenting.is_some() {
             return Err(Error::FragmentedMessageInProgress);
         }
-        if let Some(ext) = self.extension_mut() {
-            let mut encoded = Vec::new();
-            let rsv = ext
-                .encode(kind, payload, &mut encoded)
-                .map_err(|_| Error::ExtensionEncode)?;
-            if !rsv.is_empty() {
-                self.write_message(kind, rsv, &encoded, out);
-                return Ok(());
+        if self.extension().is_some() {
+            // The extension writes the wire payload straight into `out`, after room for
+            // the largest header; the frames are then laid out around it in place.
+            self.queue.drain_into(out);
+            let base = out.len();
+            out.resize(base + MAX_HEADER_LEN, 0);
+            let encoded = match self.extension_mut() {
+                Some(ext) => ext.encode(kind, payload, out),
+                None => Ok(Rsv::NONE),
+            };
+            match encoded {
+                Ok(rsv) if !rsv.is_empty() && out.len() >= base + MAX_HEADER_LEN => {
+                    let max = self.config.max_send_frame;
+                    let masks = match (self.role, self.extras.as_deref_mut()) {
+                        (Role::Client, Some(extras)) => extras.masks.as_mut(),
+                        _ => None,
+                    };
+                    frame_in_place(out, base, opcode_of(kind), rsv, max, masks);
+                    return Ok(());
+                }
+                Ok(_) => out.truncate(base),
+                Err(_) => {
+                    out.truncate(base);
+                    return Err(Error::ExtensionEncode);
+                }
             }
         }
-        self.write_message(kind, Rsv::NONE, payload, out);
+        self.write_message(kind, payload, out);
         Ok(())
     }
 
     /// Writes a message as one frame, or as several of at most `max_send_frame` bytes
     /// (§5.4: the first frame has the message's opcode, the rest are continuations, the
-    /// last has FIN; extension RSV bits go on the first frame only).
-    fn write_message(&mut self, kind: MessageKind, rsv: Rsv, payload: &[u8], out: &mut Vec<u8>) {
+    /// last has FIN).
+    fn write_message(&mut self, kind: MessageKind, payload: &[u8], out: &mut Vec<u8>) {
         let max = self.config.max_send_frame;
         if max == 0 || payload.len() <= max {
-            self.write_frame(true, rsv, opcode_of(kind), payload, out);
+            self.write_frame(true, Rsv::NONE, opcode_of(kind), payload, out);
             return;
         }
         let count = payload.len().div_ceil(max);
         out.reserve(payload.len() + count * 14);
         for (i, chunk) in payload.chunks(max).enumerate() {
-            let (opcode, rsv) = if i == 0 {
-                (opcode_of(kind), rsv)
+            let opcode = if i == 0 {
+                opcode_of(kind)
             } else {
-                (OpCode::Continuation, Rsv::NONE)
+                OpCode::Continuation
             };
-            self.write_frame(i + 1 == count, rsv, opcode, chunk, out);
+            self.write_frame(i + 1 == count, Rsv::NONE, opcode, chunk, out);
         }
     }
 

@@ -94,6 +94,9 @@ impl Seen {
 
 /// Feeds `bytes` to `conn` cut into pieces of the sizes in `cuts` (repeated; 0 counts as
 /// 1), as a driver with a small read buffer would, then collects `poll_transmit`.
+///
+/// Each piece is passed to [`Connection::recv`] until it returns no event (the last call
+/// of a piece may have an empty input: it drains what the extension still holds).
 pub fn feed(conn: &mut Connection, bytes: &[u8], cuts: &[usize], now: Instant) -> Seen {
     let mut seen = Seen::default();
     let mut data = bytes.to_vec();
@@ -103,7 +106,7 @@ pub fn feed(conn: &mut Connection, bytes: &[u8], cuts: &[usize], now: Instant) -
         let size = cut.next().unwrap_or(usize::MAX).max(1);
         let end = at.saturating_add(size).min(data.len());
         let mut piece_at = at;
-        while piece_at < end {
+        loop {
             match conn.recv(&mut data[piece_at..end], now) {
                 Ok(r) => {
                     assert!(r.consumed <= end - piece_at);
@@ -112,6 +115,7 @@ pub fn feed(conn: &mut Connection, bytes: &[u8], cuts: &[usize], now: Instant) -
                         Some(e) => seen.events.push(e.into()),
                         None => {
                             assert_eq!(piece_at, end, "no event yet bytes left");
+                            break;
                         }
                     }
                 }
