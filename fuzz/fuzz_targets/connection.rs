@@ -11,8 +11,8 @@
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use sockeye_frame::{OpCode, ParseConfig, Rsv, Status, parse_header};
 use sockeye_deflate::{DeflateOptions, PerMessageDeflate};
+use sockeye_frame::{OpCode, ParseConfig, Rsv, Status, parse_header};
 use sockeye_handshake::DeflateParams;
 use sockeye_proto::{CloseCode, Config, Connection, Event, MaskSource, Role};
 
@@ -28,13 +28,18 @@ impl MaskSource for Masks {
 /// Checks that `out` is whole, well-formed frames as `role` sends them.
 fn check_output(out: &[u8], role: Role, deflate: bool) {
     let rsv = if deflate { Rsv::RSV1 } else { Rsv::NONE };
-    let config = ParseConfig::new().allowed_rsv(rsv).max_payload_len(u64::MAX >> 1);
+    let config = ParseConfig::new()
+        .allowed_rsv(rsv)
+        .max_payload_len(u64::MAX >> 1);
     let mut rest = out;
     let mut closed = false;
     while !rest.is_empty() {
         assert!(!closed, "bytes after a close frame");
         let Ok(Status::Complete(h)) = parse_header(rest, &config) else {
-            panic!("malformed output frame: {:02x?}", &rest[..rest.len().min(16)]);
+            panic!(
+                "malformed output frame: {:02x?}",
+                &rest[..rest.len().min(16)]
+            );
         };
         assert_eq!(h.is_masked(), role == Role::Client, "§5.1/§5.3 masking");
         let end = h.len() + h.payload_len() as usize;
@@ -45,7 +50,10 @@ fn check_output(out: &[u8], role: Role, deflate: bool) {
             if let Some(key) = h.mask() {
                 sockeye_frame::apply_mask(&mut payload, key, 0);
             }
-            assert!(sockeye_frame::parse_close_payload(&payload).is_ok(), "bad close sent");
+            assert!(
+                sockeye_frame::parse_close_payload(&payload).is_ok(),
+                "bad close sent"
+            );
         }
         rest = &rest[end..];
     }
@@ -82,7 +90,12 @@ fn run(role: Role, flags: u8, deflate: bool, splits: &[u8], data: &[u8]) {
     let mut step = 0usize;
     let mut now = t0;
     while at < input.len() {
-        let size = usize::from(splits.get(step % splits.len().max(1)).copied().unwrap_or(255)) + 1;
+        let size = usize::from(
+            splits
+                .get(step % splits.len().max(1))
+                .copied()
+                .unwrap_or(255),
+        ) + 1;
         step += 1;
         let end = (at + size).min(input.len());
         let mut p = at;
@@ -109,7 +122,9 @@ fn run(role: Role, flags: u8, deflate: bool, splits: &[u8], data: &[u8]) {
                 Some(Event::Ping(b)) => {
                     let _ = r.sender.pong(b, &mut wire);
                 }
-                Some(Event::Chunk { kind, data, last, .. }) => {
+                Some(Event::Chunk {
+                    kind, data, last, ..
+                }) => {
                     let _ = r.sender.send_fragment(kind, data, last, &mut wire);
                 }
                 Some(_) => {}

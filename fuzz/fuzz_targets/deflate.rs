@@ -31,7 +31,9 @@ fn masked(b0: u8, payload: &[u8]) -> Vec<u8> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let [flags, bits, limit, split, rest @ ..] = data else { return };
+    let [flags, bits, limit, split, rest @ ..] = data else {
+        return;
+    };
     let rest = &rest[..rest.len().min(60_000)];
     let p = DeflateParams {
         server_no_context_takeover: flags & 1 != 0,
@@ -40,7 +42,11 @@ fuzz_target!(|data: &[u8]| {
         client_max_window_bits: 8 + (bits >> 4) % 8,
     };
     let mut options = DeflateOptions::new();
-    options.memory = if flags & 4 != 0 { Memory::Release } else { Memory::Keep };
+    options.memory = if flags & 4 != 0 {
+        Memory::Release
+    } else {
+        Memory::Keep
+    };
     let max = u64::from(*limit) * 64 + 1;
 
     // 1. The extension alone: bounds of one call.
@@ -53,7 +59,9 @@ fuzz_target!(|data: &[u8]| {
         let end = (at + step).min(rest.len());
         let before = out.len();
         let max_out = usize::from(*limit) + 1;
-        let Ok(d) = ext.decode(&rest[at..end], end == rest.len(), &mut out, max_out) else { break };
+        let Ok(d) = ext.decode(&rest[at..end], end == rest.len(), &mut out, max_out) else {
+            break;
+        };
         assert!(out.len() - before <= max_out, "more than max_out");
         assert!(d.consumed <= end - at);
         at += d.consumed;
@@ -73,7 +81,11 @@ fuzz_target!(|data: &[u8]| {
         let pieces: Vec<&[u8]> = rest.chunks(usize::from(*split).max(1)).collect();
         let mut wire = Vec::new();
         for (i, piece) in pieces.iter().enumerate() {
-            let op = if i == 0 { 0x40 | if flags & 8 != 0 { 1 } else { 2 } } else { 0 };
+            let op = if i == 0 {
+                0x40 | if flags & 8 != 0 { 1 } else { 2 }
+            } else {
+                0
+            };
             let fin = if i + 1 == pieces.len() { 0x80 } else { 0 };
             wire.extend(masked(op | fin, piece));
         }

@@ -11,7 +11,9 @@ use sockeye_frame::{
 };
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&knobs, wire)) = data.split_first() else { return };
+    let Some((&knobs, wire)) = data.split_first() else {
+        return;
+    };
     let config = ParseConfig::new()
         .allowed_rsv(Rsv::from_bits(knobs & 0b111).unwrap_or(Rsv::NONE))
         .max_payload_len(if knobs & 0x80 != 0 { 1 << 16 } else { u64::MAX });
@@ -33,7 +35,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    let Ok(Status::Complete(header)) = result else { return };
+    let Ok(Status::Complete(header)) = result else {
+        return;
+    };
     assert_eq!(&header.encode()[..], &wire[..header.len()]);
     assert!(header.payload_len() <= config.get_max_payload_len());
     if header.opcode().is_control() {
@@ -41,7 +45,9 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let body = &wire[header.len()..];
-    let available = body.len().min(usize::try_from(header.payload_len()).unwrap_or(usize::MAX));
+    let available = body
+        .len()
+        .min(usize::try_from(header.payload_len()).unwrap_or(usize::MAX));
     let original = &body[..available];
     let Some(key) = header.mask() else { return };
 

@@ -83,7 +83,10 @@ fn deflate(request: &Request, input: &[u8]) {
     policy.server_max_window_bits = 8 + (knob >> 2) % 8;
     policy.client_max_window_bits = 8 + (knob >> 5);
     let chosen = negotiate_deflate(request.extensions(), &policy);
-    let first_ok = request.extensions().iter().find_map(DeflateClientPolicy::from_offer);
+    let first_ok = request
+        .extensions()
+        .iter()
+        .find_map(DeflateClientPolicy::from_offer);
     assert_eq!(chosen.is_some(), first_ok.is_some());
     if let (Some((params, answer)), Some(client)) = (chosen, first_ok) {
         assert_eq!(client.accept_response(&[answer]), Ok(Some(params)));

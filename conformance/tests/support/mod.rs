@@ -46,7 +46,8 @@ pub fn echo_loop(
         };
         let now = Instant::now();
         let mut at = 0;
-        while at < n {
+        // Until no event (sockeye-proto's contract), not just until the input is used.
+        loop {
             // Pongs for earlier pings go out before the echoes of later messages.
             conn.poll_transmit(&mut out);
             match conn.recv(&mut buf[at..n], now) {

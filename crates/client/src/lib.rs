@@ -43,7 +43,7 @@
 //! #         let mut conn = Connection::server(Default::default(), std::time::Instant::now());
 //! #         let mut at = request.head_len();
 //! #         loop {
-//! #             while at < end {
+//! #             loop {
 //! #                 let Ok(r) = conn.recv(&mut buf[at..end], std::time::Instant::now()) else { return };
 //! #                 at += r.consumed;
 //! #                 match r.event {

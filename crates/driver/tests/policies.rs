@@ -190,7 +190,10 @@ fn client_waits_for_the_servers_tcp_close_then_closes_itself() {
     // The server's answer arrives; its TCP close does not.
     let fed = feed(&mut c, &[0x88, 0x02, 0x03, 0xe8], t0 + SEC, false);
     assert_eq!(fed.events, [Seen::Close(1000, String::new())]);
-    assert!(!c.wants_write_shutdown(), "the client does not close TCP first");
+    assert!(
+        !c.wants_write_shutdown(),
+        "the client does not close TCP first"
+    );
     assert_eq!(c.poll_timeout(), Some(t0 + 6 * SEC));
     c.handle_timeout(t0 + 6 * SEC).unwrap();
     assert!(c.poll_output().is_empty());

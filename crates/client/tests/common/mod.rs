@@ -194,7 +194,8 @@ fn run(
     loop {
         let mut input = std::mem::take(&mut pending);
         let mut at = 0;
-        while at < input.len() {
+        // Until no event (sockeye-proto's contract), not just until the input is used.
+        loop {
             let r = match conn.recv(&mut input[at..], Instant::now()) {
                 Ok(r) => r,
                 Err(e) => {
