@@ -20,228 +20,32 @@
 //! Options: `--quick` (one short round, 1,000 idle connections: a smoke check, plot to the
 //! temporary directory), `--rounds N`, `--warmup SECS`, `--duration SECS`,
 //! `--idle-conns N`, `--scenarios ID,ID` and `--servers ID,ID` (subsets), `--plot PATH`,
-//! `--bin-dir DIR`.
+//! `--bin-dir DIR`, and `--peer 'NAME=PATH [ARG...]'` (repeatable): any other WebSocket echo
+//! server in the same run, e.g. a build of another library or an earlier Sockeye, as long
+//! as it takes `--listen 127.0.0.1:0` after its arguments and prints its `ws://` address on
+//! its first line (`--peer 'before=/tmp/sockeye echo --threads 1'`).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod plot;
+mod report;
+mod scenarios;
+mod servers;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
+use report::{Results, machine, report, thousands, today};
+use scenarios::{SCENARIOS, Sample, Scenario, Work};
+use servers::{Launcher, Server, ServerProcess, servers};
 use sockeye_benches::args::Args;
-use sockeye_benches::load::{Kind, Protocol};
 use sockeye_benches::procfs;
 
 /// The command documented for a full run.
 const COMMAND: &str = "cargo run --release -p sockeye-benches --bin e2e";
 
-/// One server under test.
-struct Server {
-    id: &'static str,
-    label: &'static str,
-    program: &'static str,
-    args: &'static [&'static str],
-    protocol: Protocol,
-    /// Passed `--whole SIZE` (the scenario's message size).
-    whole: bool,
-    /// Run unless `--servers` says otherwise.
-    default: bool,
-}
-
-const SERVERS: &[Server] = &[
-    Server {
-        id: "sockeye",
-        label: "Sockeye",
-        program: "sockeye",
-        args: &["echo", "--threads", "1"],
-        protocol: Protocol::WebSocket,
-        whole: false,
-        default: true,
-    },
-    Server {
-        id: "raw",
-        label: "raw TCP echo",
-        program: "echo-raw",
-        args: &[],
-        protocol: Protocol::Raw,
-        whole: false,
-        default: true,
-    },
-    Server {
-        id: "fastws",
-        label: "fastwebsockets",
-        program: "echo-fastws",
-        args: &[],
-        protocol: Protocol::WebSocket,
-        whole: false,
-        default: true,
-    },
-    Server {
-        id: "tungstenite",
-        label: "tokio-tungstenite",
-        program: "echo-tungstenite",
-        args: &[],
-        protocol: Protocol::WebSocket,
-        whole: false,
-        default: true,
-    },
-    Server {
-        id: "tungstenite-4k",
-        label: "tokio-tungstenite, 4 KiB read buffer",
-        program: "echo-tungstenite",
-        args: &["--read-buffer", "4096"],
-        protocol: Protocol::WebSocket,
-        whole: false,
-        default: true,
-    },
-    Server {
-        id: "raw-whole",
-        label: "raw TCP echo, whole messages",
-        program: "echo-raw",
-        args: &[],
-        protocol: Protocol::Raw,
-        whole: true,
-        default: false,
-    },
-];
-
-/// What a scenario does.
-#[derive(Clone, Copy)]
-enum Work {
-    Load {
-        conns: usize,
-        size: usize,
-        kind: Kind,
-        depth: usize,
-    },
-    /// Idle connections (the count comes from the run's settings).
-    Hold,
-}
-
-struct Scenario {
-    id: &'static str,
-    label: &'static str,
-    work: Work,
-}
-
-const SCENARIOS: &[Scenario] = &[
-    Scenario {
-        id: "20b",
-        label: "100 conns × 20 B text",
-        work: Work::Load {
-            conns: 100,
-            size: 20,
-            kind: Kind::Ascii,
-            depth: 1,
-        },
-    },
-    Scenario {
-        id: "16k-bin",
-        label: "10 conns × 16 KiB binary",
-        work: Work::Load {
-            conns: 10,
-            size: 16 << 10,
-            kind: Kind::Binary,
-            depth: 1,
-        },
-    },
-    Scenario {
-        id: "16k-text",
-        label: "10 conns × 16 KiB text, non-ASCII",
-        work: Work::Load {
-            conns: 10,
-            size: 16 << 10,
-            kind: Kind::Utf8,
-            depth: 1,
-        },
-    },
-    Scenario {
-        id: "20b-d16",
-        label: "100 conns × 20 B text, 16 in flight",
-        work: Work::Load {
-            conns: 100,
-            size: 20,
-            kind: Kind::Ascii,
-            depth: 16,
-        },
-    },
-    Scenario {
-        id: "1m",
-        label: "1 conn × 1 MiB binary",
-        work: Work::Load {
-            conns: 1,
-            size: 1 << 20,
-            kind: Kind::Binary,
-            depth: 1,
-        },
-    },
-    Scenario {
-        id: "idle",
-        label: "idle connections: server RSS per connection",
-        work: Work::Hold,
-    },
-];
-
-/// A target from the issue: Sockeye over a peer, CPU-normalised, in a scenario.
-struct Target {
-    scenario: &'static str,
-    peer: &'static str,
-    at_least: f64,
-}
-
-const TARGETS: &[Target] = &[
-    Target {
-        scenario: "20b",
-        peer: "raw",
-        at_least: 0.95,
-    },
-    Target {
-        scenario: "20b",
-        peer: "fastws",
-        at_least: 1.2,
-    },
-    Target {
-        scenario: "20b-d16",
-        peer: "raw",
-        at_least: 0.9,
-    },
-    Target {
-        scenario: "16k-text",
-        peer: "raw",
-        at_least: 0.8,
-    },
-    Target {
-        scenario: "1m",
-        peer: "raw",
-        at_least: 0.85,
-    },
-];
-
-/// Most server RSS per idle connection (the memory target).
-const MEMORY_TARGET: f64 = 1024.0;
-
-/// One measurement.
-#[derive(Debug, Clone, Copy)]
-enum Sample {
-    Load {
-        msgs_per_s: f64,
-        p50_us: f64,
-        p99_us: f64,
-        cpu_share: f64,
-        msgs_per_cpu_s: f64,
-    },
-    Hold {
-        conns: usize,
-        bytes_per_conn: f64,
-    },
-}
-
-struct Settings {
+pub(crate) struct Settings {
     rounds: usize,
     warmup: f64,
     duration: f64,
@@ -249,6 +53,8 @@ struct Settings {
     settle: f64,
     scenarios: Vec<usize>,
     servers: Vec<usize>,
+    /// Every server known to this run (built in, then `--peer`s); `servers` indexes it.
+    server_list: Vec<Server>,
     plot: PathBuf,
     bin_dir: PathBuf,
     quick: bool,
@@ -276,7 +82,24 @@ fn settings() -> Result<Settings, String> {
     let mut args = Args::from_env();
     let quick = args.flag("--quick");
     let scenarios = pick(SCENARIOS, |s| s.id, |_| true, args.value("--scenarios")?)?;
-    let servers = pick(SERVERS, |s| s.id, |s| s.default, args.value("--servers")?)?;
+    let mut peers = Vec::new();
+    while let Some(peer) = args.value::<String>("--peer")? {
+        let (name, command) = peer
+            .split_once('=')
+            .ok_or(format!("--peer {peer}: expected NAME=PATH [ARG...]"))?;
+        let mut words = command.split_whitespace();
+        let path = words.next().ok_or(format!("--peer {name}: no program"))?;
+        let path =
+            std::fs::canonicalize(path).map_err(|e| format!("--peer {name}: {path}: {e}"))?;
+        peers.push((name.to_owned(), path, words.map(str::to_owned).collect()));
+    }
+    let server_list = servers(peers);
+    let servers = pick(
+        &server_list,
+        |s| &s.id,
+        |s| s.default,
+        args.value("--servers")?,
+    )?;
     let default_plot = if quick {
         std::env::temp_dir().join("e2e-echo-quick.svg")
     } else {
@@ -296,6 +119,7 @@ fn settings() -> Result<Settings, String> {
         settle: args.value_or("--settle", if quick { 0.3 } else { 1.0 })?,
         scenarios,
         servers,
+        server_list,
         plot: args.value_or("--plot", default_plot)?,
         bin_dir: args.value_or("--bin-dir", default_bins)?,
         quick,
@@ -311,107 +135,6 @@ fn settings() -> Result<Settings, String> {
 fn have(tool: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
-}
-
-/// How child processes are started: pinned to a CPU, with a raised open-file limit.
-struct Launcher {
-    taskset: bool,
-    /// `prlimit --nofile=N:N`, when `prlimit` exists.
-    nofile: Option<u64>,
-}
-
-impl Launcher {
-    fn command(&self, cpu: u32, program: &Path) -> Command {
-        let mut argv: Vec<String> = Vec::new();
-        if let Some(n) = self.nofile {
-            argv.push("prlimit".into());
-            argv.push(format!("--nofile={n}:{n}"));
-        }
-        if self.taskset {
-            argv.push("taskset".into());
-            argv.push("-c".into());
-            argv.push(cpu.to_string());
-        }
-        // prlimit and taskset exec the program: the child's PID is the program's.
-        let mut command = match argv.first() {
-            Some(first) => {
-                let mut c = Command::new(first);
-                c.args(&argv[1..]).arg(program);
-                c
-            }
-            None => Command::new(program),
-        };
-        command.stdin(Stdio::null());
-        command
-    }
-}
-
-/// A running server; killed (SIGKILL, by PID) and reaped on drop.
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The address in a server's first line: what follows `://`, up to a space or `/`.
-fn address_in(line: &str) -> Option<SocketAddr> {
-    let rest = &line[line.find("://")? + 3..];
-    let end = rest.find([' ', '/']).unwrap_or(rest.len());
-    rest[..end].parse().ok()
-}
-
-impl ServerProcess {
-    fn start(
-        launcher: &Launcher,
-        bin_dir: &Path,
-        server: &Server,
-        extra: &[String],
-    ) -> Result<Self, String> {
-        let mut command = launcher.command(0, &bin_dir.join(server.program));
-        command
-            .args(server.args)
-            .args(extra)
-            .args(["--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("start {}: {e}", server.program))?;
-        let Some(stdout) = child.stdout.take() else {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err("no stdout".into());
-        };
-        let (tx, rx) = mpsc::channel();
-        // Reads the first line, then drains the rest so the server never blocks on a
-        // full pipe; ends at EOF, when the server is gone.
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let _ = tx.send(lines.next());
-            for _ in lines {}
-        });
-        let mut process = Self {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        };
-        let line = match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(Some(Ok(line))) => line,
-            _ => return Err(format!("{} printed no address", server.program)),
-        };
-        process.addr = address_in(&line)
-            .ok_or_else(|| format!("{}: no address in `{line}`", server.program))?;
-        Ok(process)
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
 }
 
 /// Parses `result key=value ...`.
@@ -490,280 +213,6 @@ fn run_one(
     })
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.retain(|v| v.is_finite());
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
-}
-
-/// `1234567.8` → `1,234,568`.
-fn thousands(x: f64) -> String {
-    if !x.is_finite() {
-        return "—".into();
-    }
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if x < 0.0 { format!("-{out}") } else { out }
-}
-
-fn ratio(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.2}")
-    } else {
-        "—".into()
-    }
-}
-
-/// Today's date (UTC), `YYYY-MM-DD`, from the system clock.
-fn today() -> String {
-    let days = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
-    // Howard Hinnant's civil-from-days algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-fn machine() -> String {
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!(
-        "{}, {cpus} CPUs, Linux {}",
-        procfs::cpu_model().unwrap_or_else(|| "unknown CPU".into()),
-        procfs::kernel_release().unwrap_or_else(|| "?".into())
-    )
-}
-
-/// All samples: `[scenario][server][round]`.
-type Results = Vec<Vec<Vec<Option<Sample>>>>;
-
-fn load_values(samples: &[Option<Sample>], f: impl Fn(&Sample) -> Option<f64>) -> Vec<f64> {
-    samples
-        .iter()
-        .map(|s| s.as_ref().and_then(&f).unwrap_or(f64::NAN))
-        .collect()
-}
-
-fn mpcs(s: &Sample) -> Option<f64> {
-    match s {
-        Sample::Load { msgs_per_cpu_s, .. } => Some(*msgs_per_cpu_s),
-        Sample::Hold { .. } => None,
-    }
-}
-
-fn bytes_per_conn(s: &Sample) -> Option<f64> {
-    match s {
-        Sample::Hold { bytes_per_conn, .. } => Some(*bytes_per_conn),
-        Sample::Load { .. } => None,
-    }
-}
-
-/// Sockeye over `peer` per round (messages per server-CPU-second), for a scenario.
-fn round_ratios(results: &Results, scenario: usize, peer: usize) -> Vec<f64> {
-    let ours = load_values(&results[scenario][0], mpcs);
-    let theirs = load_values(&results[scenario][peer], mpcs);
-    ours.iter().zip(&theirs).map(|(a, b)| a / b).collect()
-}
-
-fn report(settings: &Settings, results: &Results, failures: &[String], started: Instant) {
-    println!();
-    println!("## End-to-end echo: results");
-    println!();
-    println!(
-        "{} — {}; {} round(s), {} s warm-up + {} s measured per run; servers on CPU 0, \
-         load generator on CPU 1; {:.0} s in all.",
-        today(),
-        machine(),
-        settings.rounds,
-        settings.warmup,
-        settings.duration,
-        started.elapsed().as_secs_f64()
-    );
-    println!();
-    println!("Medians over the rounds:");
-    println!();
-    println!(
-        "| scenario | server | msgs/s | p50 RTT µs | p99 RTT µs | server CPU | msgs per server-CPU-s |"
-    );
-    println!("|---|---|---:|---:|---:|---:|---:|");
-    for &sc in &settings.scenarios {
-        let scenario = &SCENARIOS[sc];
-        if let Work::Hold = scenario.work {
-            continue;
-        }
-        for &sv in &settings.servers {
-            let samples = &results[sc][sv];
-            let get = |f: fn(&Sample) -> Option<f64>| median(load_values(samples, f));
-            let mps = get(|s| match s {
-                Sample::Load { msgs_per_s, .. } => Some(*msgs_per_s),
-                Sample::Hold { .. } => None,
-            });
-            let p50 = get(|s| match s {
-                Sample::Load { p50_us, .. } => Some(*p50_us),
-                Sample::Hold { .. } => None,
-            });
-            let p99 = get(|s| match s {
-                Sample::Load { p99_us, .. } => Some(*p99_us),
-                Sample::Hold { .. } => None,
-            });
-            let cpu = get(|s| match s {
-                Sample::Load { cpu_share, .. } => Some(*cpu_share),
-                Sample::Hold { .. } => None,
-            });
-            println!(
-                "| {} | {} | {} | {:.0} | {:.0} | {:.0} % | {} |",
-                scenario.label,
-                SERVERS[sv].label,
-                thousands(mps),
-                p50,
-                p99,
-                cpu * 100.0,
-                thousands(get(mpcs))
-            );
-        }
-    }
-
-    let peers: Vec<usize> = settings
-        .servers
-        .iter()
-        .copied()
-        .filter(|&s| s != 0)
-        .collect();
-    if settings.servers.contains(&0) && !peers.is_empty() {
-        println!();
-        println!("Sockeye over each peer, messages per server-CPU-second: median (per round):");
-        println!();
-        let head: Vec<String> = peers
-            .iter()
-            .map(|&p| format!("Sockeye / {}", SERVERS[p].label))
-            .collect();
-        println!("| scenario | {} |", head.join(" | "));
-        println!("|---|{}", "---:|".repeat(peers.len()));
-        for &sc in &settings.scenarios {
-            if let Work::Hold = SCENARIOS[sc].work {
-                continue;
-            }
-            let cells: Vec<String> = peers
-                .iter()
-                .map(|&p| {
-                    let rounds = round_ratios(results, sc, p);
-                    let each: Vec<String> = rounds.iter().map(|r| ratio(*r)).collect();
-                    format!("**{}** ({})", ratio(median(rounds)), each.join(", "))
-                })
-                .collect();
-            println!("| {} | {} |", SCENARIOS[sc].label, cells.join(" | "));
-        }
-    }
-
-    if let Some(&idle) = settings
-        .scenarios
-        .iter()
-        .find(|&&sc| matches!(SCENARIOS[sc].work, Work::Hold))
-    {
-        println!();
-        println!("Server RSS growth per idle connection:");
-        println!();
-        println!("| server | connections | bytes per connection: median (per round) |");
-        println!("|---|---:|---:|");
-        for &sv in &settings.servers {
-            let samples = &results[idle][sv];
-            let values = load_values(samples, bytes_per_conn);
-            let conns = samples
-                .iter()
-                .flatten()
-                .find_map(|s| match s {
-                    Sample::Hold { conns, .. } => Some(*conns),
-                    Sample::Load { .. } => None,
-                })
-                .unwrap_or(0);
-            let each: Vec<String> = values.iter().map(|v| thousands(*v)).collect();
-            println!(
-                "| {} | {} | **{}** ({}) |",
-                SERVERS[sv].label,
-                thousands(conns as f64),
-                thousands(median(values.clone())),
-                each.join(", ")
-            );
-        }
-    }
-
-    println!();
-    println!("Targets (median of the per-round ratios of this run):");
-    println!();
-    for target in TARGETS {
-        let (Some(sc), Some(peer)) = (
-            SCENARIOS.iter().position(|s| s.id == target.scenario),
-            SERVERS.iter().position(|s| s.id == target.peer),
-        ) else {
-            continue;
-        };
-        if !settings.scenarios.contains(&sc)
-            || !settings.servers.contains(&peer)
-            || !settings.servers.contains(&0)
-        {
-            continue;
-        }
-        let got = median(round_ratios(results, sc, peer));
-        println!(
-            "- {}: Sockeye / {} = {} (target ≥ {}): {}",
-            SCENARIOS[sc].label,
-            SERVERS[peer].label,
-            ratio(got),
-            target.at_least,
-            if got >= target.at_least {
-                "met"
-            } else {
-                "MISSED"
-            }
-        );
-    }
-    if let Some(idle) = SCENARIOS.iter().position(|s| matches!(s.work, Work::Hold))
-        && settings.scenarios.contains(&idle)
-        && settings.servers.contains(&0)
-    {
-        let got = median(load_values(&results[idle][0], bytes_per_conn));
-        println!(
-            "- idle connections ({}): Sockeye {} bytes each (target ≤ {}): {}",
-            thousands(settings.idle_conns as f64),
-            thousands(got),
-            MEMORY_TARGET,
-            if got <= MEMORY_TARGET {
-                "met"
-            } else {
-                "MISSED"
-            }
-        );
-    }
-    if !failures.is_empty() {
-        println!();
-        println!("Failed runs:");
-        for f in failures {
-            println!("- {f}");
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let settings = match settings() {
         Ok(s) => s,
@@ -772,15 +221,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut missing: Vec<&str> = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
     for program in settings
         .servers
         .iter()
-        .map(|&s| SERVERS[s].program)
-        .chain(["loadgen"])
+        .map(|&s| settings.server_list[s].program.clone())
+        .chain([PathBuf::from("loadgen")])
     {
-        if !settings.bin_dir.join(program).is_file() && !missing.contains(&program) {
-            missing.push(program);
+        let name = program.display().to_string();
+        if !settings.bin_dir.join(&program).is_file() && !missing.contains(&name) {
+            missing.push(name);
         }
     }
     if !missing.is_empty() {
@@ -818,7 +268,7 @@ fn main() -> ExitCode {
     );
     let started = Instant::now();
     let mut results: Results =
-        vec![vec![vec![None; settings.rounds]; SERVERS.len()]; SCENARIOS.len()];
+        vec![vec![vec![None; settings.rounds]; settings.server_list.len()]; SCENARIOS.len()];
     let mut failures = Vec::new();
     // `round` also rotates the orders, so it is more than an index into `results`.
     #[allow(clippy::needless_range_loop)]
@@ -830,7 +280,7 @@ fn main() -> ExitCode {
             let scenario = &SCENARIOS[sc];
             for j in 0..n_sv {
                 let sv = settings.servers[(j + round) % n_sv];
-                let server = &SERVERS[sv];
+                let server = &settings.server_list[sv];
                 match run_one(&settings, &launcher, server, scenario) {
                     Ok(sample) => {
                         results[sc][sv][round] = Some(sample);

@@ -3,14 +3,13 @@
 
 use std::fmt::Write as _;
 
-use crate::{
-    Results, SCENARIOS, SERVERS, Sample, Settings, Work, bytes_per_conn, load_values, median, mpcs,
-    thousands,
-};
+use crate::Settings;
+use crate::report::{Results, bytes_per_conn, load_values, median, mpcs, thousands};
+use crate::scenarios::{SCENARIOS, Sample, Work};
 
 /// One bar: a server's median and the range over the rounds.
 pub(crate) struct Bar {
-    label: &'static str,
+    label: String,
     color: &'static str,
     median: f64,
     min: f64,
@@ -47,7 +46,7 @@ pub(crate) fn panels(settings: &Settings, results: &Results) -> Vec<Panel> {
                         .filter(|v| v.is_finite())
                         .collect();
                     Bar {
-                        label: SERVERS[sv].label,
+                        label: settings.server_list[sv].label.clone(),
                         color: COLORS[sv % COLORS.len()],
                         median: median(values.clone()),
                         min: values.iter().copied().fold(f64::INFINITY, f64::min),
@@ -167,7 +166,7 @@ pub(crate) fn svg(panels: &[Panel], subtitle: &[String]) -> String {
                 r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
                 x0 + LABEL_W - 8.0,
                 y + BAR_H - 5.0,
-                escape(bar.label)
+                escape(&bar.label)
             );
             let w = scale(bar.median);
             let _ = writeln!(

@@ -1,0 +1,134 @@
+//! What is measured: the scenarios, the targets they are checked against, one sample.
+
+use sockeye_benches::load::Kind;
+
+/// What a scenario does.
+#[derive(Clone, Copy)]
+pub(crate) enum Work {
+    Load {
+        conns: usize,
+        size: usize,
+        kind: Kind,
+        depth: usize,
+    },
+    /// Idle connections (the count comes from the run's settings).
+    Hold,
+}
+
+pub(crate) struct Scenario {
+    pub(crate) id: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) work: Work,
+}
+
+pub(crate) const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        id: "20b",
+        label: "100 conns × 20 B text",
+        work: Work::Load {
+            conns: 100,
+            size: 20,
+            kind: Kind::Ascii,
+            depth: 1,
+        },
+    },
+    Scenario {
+        id: "16k-bin",
+        label: "10 conns × 16 KiB binary",
+        work: Work::Load {
+            conns: 10,
+            size: 16 << 10,
+            kind: Kind::Binary,
+            depth: 1,
+        },
+    },
+    Scenario {
+        id: "16k-text",
+        label: "10 conns × 16 KiB text, non-ASCII",
+        work: Work::Load {
+            conns: 10,
+            size: 16 << 10,
+            kind: Kind::Utf8,
+            depth: 1,
+        },
+    },
+    Scenario {
+        id: "20b-d16",
+        label: "100 conns × 20 B text, 16 in flight",
+        work: Work::Load {
+            conns: 100,
+            size: 20,
+            kind: Kind::Ascii,
+            depth: 16,
+        },
+    },
+    Scenario {
+        id: "1m",
+        label: "1 conn × 1 MiB binary",
+        work: Work::Load {
+            conns: 1,
+            size: 1 << 20,
+            kind: Kind::Binary,
+            depth: 1,
+        },
+    },
+    Scenario {
+        id: "idle",
+        label: "idle connections: server RSS per connection",
+        work: Work::Hold,
+    },
+];
+
+/// A target from the issue: Sockeye over a peer, CPU-normalised, in a scenario.
+pub(crate) struct Target {
+    pub(crate) scenario: &'static str,
+    pub(crate) peer: &'static str,
+    pub(crate) at_least: f64,
+}
+
+pub(crate) const TARGETS: &[Target] = &[
+    Target {
+        scenario: "20b",
+        peer: "raw",
+        at_least: 0.95,
+    },
+    Target {
+        scenario: "20b",
+        peer: "fastws",
+        at_least: 1.2,
+    },
+    Target {
+        scenario: "20b-d16",
+        peer: "raw",
+        at_least: 0.9,
+    },
+    Target {
+        scenario: "16k-text",
+        peer: "raw",
+        at_least: 0.8,
+    },
+    Target {
+        scenario: "1m",
+        peer: "raw",
+        at_least: 0.85,
+    },
+];
+
+/// Most server RSS per idle connection (the memory target).
+pub(crate) const MEMORY_TARGET: f64 = 1024.0;
+
+/// One measurement.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Sample {
+    Load {
+        msgs_per_s: f64,
+        p50_us: f64,
+        p99_us: f64,
+        cpu_share: f64,
+        msgs_per_cpu_s: f64,
+    },
+    Hold {
+        conns: usize,
+        bytes_per_conn: f64,
+    },
+}
