@@ -22,7 +22,7 @@ pub enum OverflowPolicy {
 /// end (hold it in an `Arc`). Start from [`DriverConfig::default`] and change fields.
 ///
 /// Every limit has a safe default, listed on each field and in `docs/limits.md`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct DriverConfig {
     /// The WebSocket connection's limits, keepalive and close timeout
@@ -60,6 +60,10 @@ pub struct DriverConfig {
     /// released. Default 64 KiB. A front end that lends one buffer to every connection
     /// ([`Driver::lend_buffer`](crate::Driver::lend_buffer)) sets 0.
     pub keep_output_capacity: usize,
+    /// permessage-deflate (RFC 7692): a server accepts it, a client offers it. `None`
+    /// turns it off. Default [`DeflateConfig::no_idle_state`](crate::DeflateConfig::no_idle_state).
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<crate::DeflateConfig>,
 }
 
 impl DriverConfig {
@@ -88,6 +92,8 @@ impl DriverConfig {
             overflow: OverflowPolicy::Close,
             linger_timeout: Self::DEFAULT_LINGER_TIMEOUT,
             keep_output_capacity: Self::DEFAULT_KEEP_OUTPUT_CAPACITY,
+            #[cfg(feature = "deflate")]
+            deflate: Some(crate::DeflateConfig::default()),
         }
     }
 

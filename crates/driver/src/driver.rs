@@ -106,6 +106,11 @@ impl Driver {
         now: Instant,
     ) -> Self {
         let mut out = Output::default();
+        #[cfg(feature = "deflate")]
+        let request = match crate::deflate::client_offer(config.deflate.as_ref()) {
+            Some(offer) => request.extension(offer),
+            None => request,
+        };
         let handshake = request.write(&mut out.buf);
         let phase = Phase::Connecting(Box::new(Connecting {
             handshake,
@@ -180,6 +185,16 @@ impl Driver {
     pub fn connection(&self) -> Option<&Connection> {
         match &self.phase {
             Phase::Open(o) => Some(&o.ws),
+            _ => None,
+        }
+    }
+
+    /// The permessage-deflate parameters the handshake agreed on, while open (`None`:
+    /// messages go uncompressed).
+    #[cfg(feature = "deflate")]
+    pub fn deflate(&self) -> Option<&sockeye_handshake::DeflateParams> {
+        match &self.phase {
+            Phase::Open(o) => o.deflate.as_ref(),
             _ => None,
         }
     }

@@ -84,6 +84,12 @@ impl Driver {
         let Some(request) = a.request.take() else {
             return Err(Error::NoRequest);
         };
+        // permessage-deflate: our answer to the client's offers goes into the 101.
+        #[cfg(feature = "deflate")]
+        let negotiated =
+            crate::deflate::server_answer(self.config.deflate.as_ref(), &request, accept);
+        #[cfg(feature = "deflate")]
+        let accept = negotiated.as_ref().map_or(accept, |(a, _)| a);
         if let Err(e) = request.accept_with(accept, &mut self.out.buf) {
             if let Ok(reject) = Reject::new(500) {
                 reject.write(&mut self.out.buf);
@@ -92,7 +98,14 @@ impl Driver {
             return Err(Error::Accept(e));
         }
         let ws = Connection::server(self.config.connection.clone(), now);
-        self.phase = Phase::Open(Box::new(Open::new(ws, None, now)));
+        #[cfg(feature = "deflate")]
+        let params = negotiated.map(|(_, params)| params);
+        #[cfg(feature = "deflate")]
+        let ws = crate::deflate::install(self.config.deflate.as_ref(), ws, params);
+        let open = Open::new(ws, None, now);
+        #[cfg(feature = "deflate")]
+        let open = open.with_deflate(params);
+        self.phase = Phase::Open(Box::new(open));
         Ok(())
     }
 
@@ -164,7 +177,22 @@ impl Driver {
                 };
                 let consumed = accepted.head_len().saturating_sub(before).min(taken);
                 let ws = Connection::client(self.config.connection.clone(), masks, now);
+                // permessage-deflate: a response we did not allow fails the connection.
+                #[cfg(feature = "deflate")]
+                let (ws, params) = {
+                    let config = self.config.deflate.as_ref();
+                    match crate::deflate::client_agreed(config, accepted.extensions()) {
+                        Ok(params) => (crate::deflate::install(config, ws, params), params),
+                        Err(e) => {
+                            self.out.clear();
+                            self.phase = self.closing(now);
+                            return Err(Error::Response(e));
+                        }
+                    }
+                };
                 let open = Open::new(ws, Some(Box::new(accepted)), now);
+                #[cfg(feature = "deflate")]
+                let open = open.with_deflate(params);
                 self.phase = Phase::Open(Box::new(open));
                 let Phase::Open(open) = &mut self.phase else {
                     return Err(Error::HandshakeEof);

@@ -93,6 +93,8 @@
 
 mod closed;
 mod config;
+#[cfg(feature = "deflate")]
+mod deflate;
 mod driver;
 mod error;
 mod event;
@@ -101,12 +103,16 @@ mod outbox;
 mod output;
 mod phase;
 mod recv;
+mod shared;
 mod timers;
 
 pub use bytes::Bytes;
 pub use closed::Closed;
 pub use config::{DriverConfig, OverflowPolicy};
+#[cfg(feature = "deflate")]
+pub use deflate::DeflateConfig;
 pub use driver::{Driver, Rejection, Stage};
 pub use error::Error;
 pub use event::{Event, Recv};
 pub use outbox::{Outbox, SendError, Sent};
+pub use shared::SharedFrame;

@@ -69,6 +69,9 @@ pub(crate) struct Open {
     pub(crate) now: Instant,
     /// Client: the server's `101`.
     pub(crate) accepted: Option<Box<Accepted>>,
+    /// The permessage-deflate parameters agreed on, if any.
+    #[cfg(feature = "deflate")]
+    pub(crate) deflate: Option<sockeye_handshake::DeflateParams>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -98,7 +101,16 @@ impl Open {
             peer_eof: false,
             now,
             accepted,
+            #[cfg(feature = "deflate")]
+            deflate: None,
         }
+    }
+
+    /// With the permessage-deflate parameters agreed on.
+    #[cfg(feature = "deflate")]
+    pub(crate) fn with_deflate(mut self, params: Option<sockeye_handshake::DeflateParams>) -> Self {
+        self.deflate = params;
+        self
     }
 
     pub(crate) fn outbox<'a>(
