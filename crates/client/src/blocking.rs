@@ -210,6 +210,11 @@ impl WebSocket {
         &self.response
     }
 
+    /// The permessage-deflate parameters agreed on, while open (`None`: uncompressed).
+    pub fn deflate(&self) -> Option<&sockeye_handshake::DeflateParams> {
+        self.driver.deflate()
+    }
+
     /// The server's close code and reason, once its close frame arrived.
     pub fn peer_close(&self) -> Option<(CloseCode, &str)> {
         self.peer_close.as_ref().map(|(c, r)| (*c, r.as_str()))

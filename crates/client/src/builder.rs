@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use sockeye_driver::{Driver, DriverConfig, OverflowPolicy};
+use sockeye_driver::{DeflateConfig, Driver, DriverConfig, OverflowPolicy};
 use sockeye_handshake::{ClientRequest, Limits, WsUrl};
 use sockeye_proto::Config;
 
@@ -63,6 +63,7 @@ pub struct ClientBuilder {
     pub(crate) config: Config,
     pub(crate) limits: Limits,
     pub(crate) max_write_buffer: usize,
+    pub(crate) deflate: Option<DeflateConfig>,
 }
 
 impl Default for ClientBuilder {
@@ -86,6 +87,7 @@ impl ClientBuilder {
             config: Config::default(),
             limits: Limits::new(),
             max_write_buffer: DEFAULT_MAX_WRITE_BUFFER,
+            deflate: Some(DeflateConfig::context_takeover()),
         }
     }
 
@@ -192,6 +194,17 @@ impl ClientBuilder {
         self
     }
 
+    /// permessage-deflate (RFC 7692): what to offer and how to compress; `None` offers
+    /// nothing. Default [`DeflateConfig::context_takeover`]: the offer browsers make
+    /// (`permessage-deflate; client_max_window_bits`), context kept for the connection's
+    /// life unless the server asks otherwise. The agreed parameters are
+    /// [`WebSocket::deflate`] / [`MioClient::deflate`].
+    #[must_use]
+    pub fn deflate(mut self, deflate: Option<DeflateConfig>) -> Self {
+        self.deflate = deflate;
+        self
+    }
+
     /// The WebSocket configuration these options will use.
     pub fn get_config(&self) -> &Config {
         &self.config
@@ -272,6 +285,7 @@ impl ClientBuilder {
         config.overflow = OverflowPolicy::Refuse;
         config.linger_timeout = self.config.close_timeout.min(LINGER_MAX);
         config.keep_output_capacity = KEEP_OUT_CAPACITY;
+        config.deflate = self.deflate.clone();
         Arc::new(config)
     }
 

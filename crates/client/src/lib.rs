@@ -181,6 +181,8 @@ pub use nonblocking::{ClientEvent, MioClient};
 pub use outbox::Outbox;
 pub use random::{OsMasks, nonce};
 
+pub use sockeye_driver::DeflateConfig;
+
 /// The crates this one builds on, for their types in this API (`CloseCode`, `Config`,
 /// `Response`, ...).
 pub use {mio, sockeye_driver, sockeye_handshake, sockeye_proto};

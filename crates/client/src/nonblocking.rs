@@ -296,6 +296,11 @@ impl MioClient {
         self.driver.state()
     }
 
+    /// The permessage-deflate parameters agreed on, while open (`None`: uncompressed).
+    pub fn deflate(&self) -> Option<&sockeye_handshake::DeflateParams> {
+        self.driver.deflate()
+    }
+
     /// The subprotocol the server chose.
     pub fn protocol(&self) -> Option<&str> {
         self.protocol.as_deref()

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sockeye_driver::{DriverConfig, OverflowPolicy};
+use sockeye_driver::{DeflateConfig, DriverConfig, OverflowPolicy};
 use sockeye_handshake::Limits;
 
 /// Server settings. Start from [`ServerConfig::default`] and change fields.
@@ -56,6 +56,12 @@ pub struct ServerConfig {
     pub max_queued_commands: usize,
     /// `listen(2)` backlog. Default 1024.
     pub backlog: i32,
+    /// permessage-deflate (RFC 7692): accepted when a client offers it, with these
+    /// settings; `None` turns it off. Default [`DeflateConfig::no_idle_state`]: the server
+    /// compresses every message afresh through one compressor per event loop and asks
+    /// clients to do the same, so an idle connection holds no zlib state
+    /// (`docs/compression.md` has the memory of each mode).
+    pub deflate: Option<DeflateConfig>,
 }
 
 impl Default for ServerConfig {
@@ -77,6 +83,7 @@ impl Default for ServerConfig {
             accept_backoff: Duration::from_millis(100),
             max_queued_commands: 1 << 16,
             backlog: 1024,
+            deflate: Some(DeflateConfig::default()),
         }
     }
 }
@@ -95,6 +102,8 @@ impl ServerConfig {
         config.linger_timeout = self.linger_timeout;
         // The loop lends its one output buffer to the connection it works on.
         config.keep_output_capacity = 0;
+        // A shared compressor per event loop: each loop's config has its own.
+        config.deflate = self.deflate.as_ref().map(DeflateConfig::for_event_loop);
         config
     }
 }

@@ -4,18 +4,18 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sockeye_driver::Bytes;
-use sockeye_proto::{CloseCode, Connection};
+use sockeye_driver::{DeflateConfig, SharedFrame};
+use sockeye_proto::CloseCode;
 
 use crate::{ConnId, SendError};
 
 /// A command for one event loop.
 pub(crate) enum Command {
     /// Send this (already framed) message to one connection.
-    Send { id: ConnId, frame: Bytes },
+    Send { id: ConnId, frame: SharedFrame },
     /// Send one shared frame to many connections (`None`: every open connection).
     Broadcast {
-        frame: Bytes,
+        frame: SharedFrame,
         only: Option<Vec<ConnId>>,
     },
     /// Start the closing handshake of one connection.
@@ -40,6 +40,9 @@ pub(crate) struct Shared {
     pub(crate) shutting_down: AtomicBool,
     pub(crate) connections: AtomicUsize,
     pub(crate) max_queued: usize,
+    /// The server's permessage-deflate settings (with a compressor of the handles' own), to
+    /// compress a message once for every connection that may take it compressed.
+    pub(crate) deflate: Option<DeflateConfig>,
 }
 
 /// A cloneable, thread-safe handle to a running server: send to or close any connection,
@@ -74,17 +77,13 @@ impl ServerHandle {
 
     /// Sends a text message to one connection (dropped if it has closed meanwhile).
     pub fn send_text(&self, id: ConnId, text: &str) -> Result<(), SendError> {
-        let mut frame = Vec::with_capacity(text.len() + 10);
-        Connection::encode_server_text(text, &mut frame);
-        let frame = frame.into();
+        let frame = self.text_frame(text);
         self.push(id.worker(), Command::Send { id, frame })
     }
 
     /// Sends a binary message to one connection (dropped if it has closed meanwhile).
     pub fn send_binary(&self, id: ConnId, data: &[u8]) -> Result<(), SendError> {
-        let mut frame = Vec::with_capacity(data.len() + 10);
-        Connection::encode_server_binary(data, &mut frame);
-        let frame = frame.into();
+        let frame = self.binary_frame(data);
         self.push(id.worker(), Command::Send { id, frame })
     }
 
@@ -101,32 +100,27 @@ impl ServerHandle {
     }
 
     /// Sends a text message to every open connection. The frame is encoded once and the
-    /// same bytes are shared by every connection (market data, chat fan-out).
+    /// same bytes are shared by every connection (market data, chat fan-out); with
+    /// permessage-deflate it is also compressed once, for every connection whose server
+    /// side compresses without context takeover (the default `DeflateConfig`), and the
+    /// other connections get it uncompressed.
     pub fn broadcast_text(&self, text: &str) -> Result<(), SendError> {
-        let mut frame = Vec::with_capacity(text.len() + 10);
-        Connection::encode_server_text(text, &mut frame);
-        self.broadcast(frame.into(), None)
+        self.broadcast(self.text_frame(text), None)
     }
 
     /// Sends a binary message to every open connection, encoded once.
     pub fn broadcast_binary(&self, data: &[u8]) -> Result<(), SendError> {
-        let mut frame = Vec::with_capacity(data.len() + 10);
-        Connection::encode_server_binary(data, &mut frame);
-        self.broadcast(frame.into(), None)
+        self.broadcast(self.binary_frame(data), None)
     }
 
     /// Sends a text message to the given connections, encoded once.
     pub fn broadcast_text_to(&self, ids: &[ConnId], text: &str) -> Result<(), SendError> {
-        let mut frame = Vec::with_capacity(text.len() + 10);
-        Connection::encode_server_text(text, &mut frame);
-        self.broadcast(frame.into(), Some(ids))
+        self.broadcast(self.text_frame(text), Some(ids))
     }
 
     /// Sends a binary message to the given connections, encoded once.
     pub fn broadcast_binary_to(&self, ids: &[ConnId], data: &[u8]) -> Result<(), SendError> {
-        let mut frame = Vec::with_capacity(data.len() + 10);
-        Connection::encode_server_binary(data, &mut frame);
-        self.broadcast(frame.into(), Some(ids))
+        self.broadcast(self.binary_frame(data), Some(ids))
     }
 
     /// Graceful shutdown: every thread stops accepting, sends close 1001 ("going away") to
@@ -140,7 +134,24 @@ impl ServerHandle {
         }
     }
 
-    fn broadcast(&self, frame: Bytes, only: Option<&[ConnId]>) -> Result<(), SendError> {
+    /// A text message framed once, and compressed once for the connections that may take
+    /// it compressed (those whose server side compresses without context takeover).
+    fn text_frame(&self, text: &str) -> SharedFrame {
+        match &self.shared.deflate {
+            Some(deflate) => SharedFrame::text_compressed(text, deflate),
+            None => SharedFrame::text(text),
+        }
+    }
+
+    /// The binary counterpart of `text_frame`.
+    fn binary_frame(&self, data: &[u8]) -> SharedFrame {
+        match &self.shared.deflate {
+            Some(deflate) => SharedFrame::binary_compressed(data, deflate),
+            None => SharedFrame::binary(data),
+        }
+    }
+
+    fn broadcast(&self, frame: SharedFrame, only: Option<&[ConnId]>) -> Result<(), SendError> {
         let workers = self.shared.workers.len();
         let mut result = Ok(());
         for worker in 0..workers {

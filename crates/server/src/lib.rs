@@ -103,6 +103,6 @@ pub use handle::ServerHandle;
 pub use handler::{Chunk, Context, Handler, Message, Refusal, SendStatus};
 pub use id::ConnId;
 pub use server::Server;
-pub use sockeye_driver::{Closed, OverflowPolicy};
+pub use sockeye_driver::{Closed, DeflateConfig, OverflowPolicy};
 pub use sockeye_handshake::{Accept, Extension, Limits, OriginAllowList, Reject, Request};
 pub use sockeye_proto::{CloseCode, Config as ConnectionConfig, MessageKind};

@@ -10,6 +10,8 @@ use mio::net::TcpListener;
 use mio::{Interest, Poll, Waker};
 use socket2::{Domain, Protocol, Socket, Type};
 
+use sockeye_driver::DeflateConfig;
+
 use crate::handle::{ServerHandle, Shared, WorkerShared};
 use crate::slab::Slab;
 use crate::timers::Timers;
@@ -62,7 +64,6 @@ impl Server {
                 "connection.streaming needs a handler with Handler::STREAMING = true",
             ));
         }
-        let driver_config = Arc::new(config.driver_config(H::STREAMING));
 
         let first = listen(addr, config.backlog)?;
         let local_addr = first
@@ -90,6 +91,7 @@ impl Server {
                 shutting_down: AtomicBool::new(false),
                 connections: AtomicUsize::new(0),
                 max_queued: config.max_queued_commands,
+                deflate: config.deflate.as_ref().map(DeflateConfig::for_event_loop),
             }),
         };
         let config = Arc::new(config);
@@ -111,7 +113,8 @@ impl Server {
                 scratch: Vec::new(),
                 handler: handler.clone(),
                 config: config.clone(),
-                driver_config: driver_config.clone(),
+                // Each loop its own: its own shared compressor.
+                driver_config: Arc::new(config.driver_config(H::STREAMING)),
                 handle: handle.clone(),
                 resume: Vec::new(),
                 dirty: Vec::new(),

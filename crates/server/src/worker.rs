@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
-use sockeye_driver::{Driver, DriverConfig, Stage};
+use sockeye_driver::{Driver, DriverConfig, SharedFrame, Stage};
 use sockeye_proto::CloseCode;
 
 use crate::conn::Conn;
@@ -422,7 +422,7 @@ impl<H: Handler> Worker<H> {
 
     /// A pre-framed message for one connection, under its limits (it waits while the
     /// connection is in the middle of a fragmented message of its own).
-    fn send_frame(&mut self, id: ConnId, frame: &sockeye_driver::Bytes, now: Instant) {
+    fn send_frame(&mut self, id: ConnId, frame: &SharedFrame, now: Instant) {
         let Some(conn) = self.conns.get_mut_checked(id.slot, id.generation) else {
             return;
         };
@@ -430,7 +430,7 @@ impl<H: Handler> Worker<H> {
             return;
         }
         conn.driver.lend_buffer(&mut self.scratch);
-        let _ = conn.driver.outbox(now).send_frame(frame);
+        let _ = conn.driver.send_shared(frame, now);
         self.mark_dirty(id.slot);
     }
 
