@@ -1,137 +1,119 @@
-//! Command-line arguments, parsed by hand (a few flags do not need a parser crate).
+//! The command line, declared with clap (derive): `--help` on every subcommand,
+//! `--version`, errors that name the bad argument, exit status 2 for a usage error.
 
 use std::net::SocketAddr;
 
+use clap::{Args, Parser, Subcommand};
+
+/// A WebSocket (RFC 6455, RFC 7692 permessage-deflate) echo server and command-line client.
+#[derive(Debug, Parser)]
+#[command(name = "sockeye", version, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Echo every message back, on any request path. Prints the URL it listens on; stops
+    /// cleanly on Ctrl-C (closing every connection with 1001).
+    Echo(EchoArgs),
+    /// Each line read from stdin becomes a message; every message received is printed on
+    /// stdout, one per line. End of input closes the connection (1000).
+    Connect(ConnectArgs),
+}
+
 /// `sockeye echo` options.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub(crate) struct EchoArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:9001", value_name = "ADDR")]
     pub(crate) listen: SocketAddr,
-    pub(crate) threads: Option<usize>,
+    /// Event-loop threads [default: the number of CPUs].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// Largest message accepted, in bytes.
+    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
     pub(crate) max_message: u64,
+    /// Do not accept permessage-deflate (RFC 7692).
+    #[arg(long)]
+    pub(crate) no_compression: bool,
 }
 
 /// `sockeye connect` options.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub(crate) struct ConnectArgs {
+    /// The server, `ws://HOST:PORT/PATH`.
     pub(crate) url: String,
+    /// Send lines as binary messages.
+    #[arg(long)]
     pub(crate) binary: bool,
+    /// Offer this subprotocol (repeatable, in order of preference).
+    #[arg(long = "subprotocol", value_name = "NAME")]
     pub(crate) subprotocols: Vec<String>,
-}
-
-/// Pulls the value of `--flag VALUE` or `--flag=VALUE`.
-fn value<'a>(
-    flag: &str,
-    arg: &'a str,
-    rest: &mut impl Iterator<Item = &'a String>,
-) -> Result<Option<&'a str>, String> {
-    if arg == flag {
-        return rest
-            .next()
-            .map(|v| Some(v.as_str()))
-            .ok_or(format!("{flag} needs a value"));
-    }
-    Ok(arg.strip_prefix(flag).and_then(|r| r.strip_prefix('=')))
-}
-
-impl EchoArgs {
-    pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
-        let mut parsed = Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 9001)),
-            threads: None,
-            max_message: 16 << 20,
-        };
-        let mut it = args.iter();
-        while let Some(arg) = it.next() {
-            if let Some(v) = value("--listen", arg, &mut it)? {
-                parsed.listen = v
-                    .parse()
-                    .map_err(|_| format!("--listen: not an address: {v}"))?;
-            } else if let Some(v) = value("--threads", arg, &mut it)? {
-                let n: usize = v
-                    .parse()
-                    .map_err(|_| format!("--threads: not a number: {v}"))?;
-                if n == 0 {
-                    return Err("--threads must be at least 1".into());
-                }
-                parsed.threads = Some(n);
-            } else if let Some(v) = value("--max-message", arg, &mut it)? {
-                parsed.max_message = v
-                    .parse()
-                    .map_err(|_| format!("--max-message: not a number: {v}"))?;
-            } else {
-                return Err(format!(
-                    "echo: unknown argument `{arg}` (see sockeye --help)"
-                ));
-            }
-        }
-        Ok(parsed)
-    }
-}
-
-impl ConnectArgs {
-    pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
-        let mut url = None;
-        let mut binary = false;
-        let mut subprotocols = Vec::new();
-        let mut it = args.iter();
-        while let Some(arg) = it.next() {
-            if arg == "--binary" {
-                binary = true;
-            } else if let Some(v) = value("--subprotocol", arg, &mut it)? {
-                subprotocols.push(v.to_owned());
-            } else if arg.starts_with("--") {
-                return Err(format!(
-                    "connect: unknown argument `{arg}` (see sockeye --help)"
-                ));
-            } else if url.is_none() {
-                url = Some(arg.clone());
-            } else {
-                return Err(format!("connect: unexpected argument `{arg}`"));
-            }
-        }
-        let url = url.ok_or("connect: a ws:// URL is needed")?;
-        Ok(Self {
-            url,
-            binary,
-            subprotocols,
-        })
-    }
+    /// Do not offer permessage-deflate (RFC 7692).
+    #[arg(long)]
+    pub(crate) no_compression: bool,
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     use super::*;
 
-    fn strings(args: &[&str]) -> Vec<String> {
-        args.iter().map(|s| (*s).to_owned()).collect()
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("sockeye").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
     }
 
     #[test]
     fn echo_flags() {
-        let a = EchoArgs::parse(&strings(&[
+        let Command::Echo(a) = parse(&[
+            "echo",
             "--listen",
             "0.0.0.0:80",
             "--threads=2",
             "--max-message",
             "5",
-        ]))
-        .unwrap();
+            "--no-compression",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not echo")
+        };
         assert_eq!(a.listen, "0.0.0.0:80".parse().unwrap());
-        assert_eq!((a.threads, a.max_message), (Some(2), 5));
-        assert!(EchoArgs::parse(&strings(&["--threads", "0"])).is_err());
-        assert!(EchoArgs::parse(&strings(&["--listen"])).is_err());
-        assert!(EchoArgs::parse(&strings(&["--nope"])).is_err());
-        assert_eq!(EchoArgs::parse(&[]).unwrap().max_message, 16 << 20);
+        assert_eq!(
+            (a.threads, a.max_message, a.no_compression),
+            (Some(2), 5, true)
+        );
+        assert!(parse(&["echo", "--threads", "0"]).is_err());
+        assert!(parse(&["echo", "--listen"]).is_err());
+        assert!(parse(&["echo", "--nope"]).is_err());
+        let Command::Echo(a) = parse(&["echo"]).unwrap().command else {
+            panic!("not echo")
+        };
+        assert_eq!((a.max_message, a.no_compression), (16 << 20, false));
     }
 
     #[test]
     fn connect_flags() {
-        let a = ConnectArgs::parse(&strings(&["ws://h/p", "--binary", "--subprotocol", "chat"]))
-            .unwrap();
+        let Command::Connect(a) =
+            parse(&["connect", "ws://h/p", "--binary", "--subprotocol", "chat"])
+                .unwrap()
+                .command
+        else {
+            panic!("not connect")
+        };
         assert_eq!(a.url, "ws://h/p");
-        assert!(a.binary);
+        assert!(a.binary && !a.no_compression);
         assert_eq!(a.subprotocols, ["chat"]);
-        assert!(ConnectArgs::parse(&[]).is_err());
-        assert!(ConnectArgs::parse(&strings(&["a", "b"])).is_err());
+        assert!(parse(&["connect"]).is_err());
+        assert!(parse(&["connect", "a", "b"]).is_err());
     }
 }

@@ -14,16 +14,23 @@ const POLL: Duration = Duration::from_millis(20);
 
 pub(crate) fn run(args: ConnectArgs) -> Result<(), String> {
     let mut builder = ClientBuilder::new().read_timeout(Some(POLL));
+    if args.no_compression {
+        builder = builder.deflate(None);
+    }
     for protocol in &args.subprotocols {
         builder = builder.protocol(protocol.clone());
     }
     let mut ws = builder
         .connect(&args.url)
         .map_err(|e| format!("{}: {e}", args.url))?;
-    match ws.protocol() {
-        Some(p) => eprintln!("connected to {} (subprotocol {p})", args.url),
-        None => eprintln!("connected to {}", args.url),
-    }
+    let subprotocol = ws.protocol().map(|p| format!(", subprotocol {p}"));
+    let compression = ws.deflate().map(|_| ", permessage-deflate");
+    eprintln!(
+        "connected to {}{}{}",
+        args.url,
+        subprotocol.unwrap_or_default(),
+        compression.unwrap_or_default()
+    );
 
     // stdin is read on its own thread; lines come over a channel.
     let (lines_tx, lines_rx) = mpsc::channel::<String>();

@@ -13,7 +13,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 pub(crate) fn run(args: EchoArgs) -> Result<(), String> {
     let mut config = ServerConfig::default();
     if let Some(threads) = args.threads {
-        config.threads = threads;
+        config.threads = usize::from(threads);
+    }
+    if args.no_compression {
+        config.deflate = None;
     }
     config.connection.max_message_size = args.max_message;
     config.connection.max_frame_payload = args.max_message;
@@ -32,10 +35,15 @@ pub(crate) fn run(args: EchoArgs) -> Result<(), String> {
     .map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?;
 
     println!(
-        "sockeye echo listening on ws://{} ({threads} thread{}, messages up to {} bytes)",
+        "sockeye echo listening on ws://{} ({threads} thread{}, messages up to {} bytes{})",
         server.local_addr(),
         if threads == 1 { "" } else { "s" },
-        args.max_message
+        args.max_message,
+        if args.no_compression {
+            ""
+        } else {
+            ", permessage-deflate"
+        }
     );
     let _ = std::io::Write::flush(&mut std::io::stdout());
 

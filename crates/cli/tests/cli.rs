@@ -97,7 +97,8 @@ fn bad_arguments_exit_non_zero_with_usage() {
     assert!(!output.status.success());
     let output = sockeye().output().unwrap();
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("USAGE"));
+    assert_eq!(output.status.code(), Some(2), "a usage error");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Usage"));
     let output = sockeye().arg("--help").output().unwrap();
     assert!(output.status.success());
 }
