@@ -8,11 +8,11 @@
 //! last 4 octets are then cut off.
 //!
 //! **8-bit windows.** zlib, and zlib-rs after it, cannot compress with a 256-byte window
-//! (`deflateInit2` refuses raw 8 or turns it into 9), yet a peer may ask for 8 (§7.1.2.1,
-//! §7.1.2.2: values "between 8 to 15, inclusive"). A 9-bit compressor keeps to a 256-byte
-//! window if it never sees more than 256 bytes of history: the input goes in 256-byte
-//! pieces, each followed by a full flush, which empties the match history, so no
-//! back-reference reaches further than 255 bytes. The cost (measured in
+//! (`deflateInit2` refuses raw 8 or turns it into 9), yet a peer may ask for 8 (§7.1.2.1:
+//! "between 8 to 15, inclusive"; §7.1.2.2: "between 8 to 15 inclusive"). A 9-bit compressor
+//! keeps to a 256-byte window if it never sees more than 256 bytes of history: the input
+//! goes in 256-byte pieces, each followed by a full flush, which empties the match history,
+//! so no back-reference reaches further than 255 bytes. The cost (measured in
 //! `docs/compression.md`) is a worse ratio than 9 bits, still far better than sending
 //! uncompressed.
 

@@ -19,10 +19,10 @@ use crate::{DeflateOptions, Memory, SharedCompressor};
 ///
 /// State: the inflater decompresses with the peer's negotiated window (9 bits for 8, see
 /// [`crate::inflate`]'s docs) and is reset before each message when the peer compresses
-/// without context takeover (§7.1.1: then "the peer" starts "a new LZ77 sliding window"
-/// per message); the compressor uses our negotiated window and is reset after each message
-/// when we compress without context takeover. [`Memory`] says whether a state that is
-/// reset is kept or released; states are made on first use, so a connection that never
+/// without context takeover (§7.2.2: then we "MAY decompress each new message with an empty
+/// LZ77 sliding window"); the compressor uses our negotiated window and is reset after each
+/// message when we compress without context takeover. [`Memory`] says whether a state that
+/// is reset is kept or released; states are made on first use, so a connection that never
 /// exchanges a compressed message holds none.
 #[derive(Debug)]
 pub struct PerMessageDeflate {

@@ -317,12 +317,13 @@ fn response(params: &DeflateParams, server_window: bool, client_window: bool) ->
     ext
 }
 
-/// Server side: goes through the client's offers in order (other extensions among them
-/// are skipped) and accepts the first `permessage-deflate` offer that is well-formed and
-/// supported (§5: a client may send several, "in its preference order"). Returns the
-/// agreed parameters and the extension to accept in the `101`
-/// ([`Accept::extension`](crate::Accept::extension)), or `None` when every offer is
-/// declined or the policy is disabled: then the connection simply goes on uncompressed.
+/// Server side: goes through the client's offers in order (other extensions among them are
+/// skipped) and accepts the first `permessage-deflate` offer that is well-formed and
+/// supported (§5: a client may send several; "The order of elements is important as it
+/// specifies the client's preference."). Returns the agreed parameters and the extension to
+/// accept in the `101` ([`Accept::extension`](crate::Accept::extension)), or `None` when
+/// every offer is declined or the policy is disabled: then the connection simply goes on
+/// uncompressed.
 ///
 /// Declined (§7 "A server MUST decline ..."): a parameter not defined for an offer, a
 /// parameter twice, a value where none belongs (`*_no_context_takeover=x`), no value where

@@ -6,7 +6,7 @@
 //! connection then:
 //!
 //! - accepts the RSV bits [`Extension::rsv`] names on the **first frame** of a data
-//!   message only (RFC 7692 §6: "An endpoint MUST NOT set the 'Per-Message Compressed'
+//!   message only (RFC 7692 §6.1: "An endpoint MUST NOT set the 'Per-Message Compressed'
 //!   bit of control frames and non-first fragments of a data message. An endpoint
 //!   receiving such a frame MUST _Fail the WebSocket Connection_."); RSV bits on a
 //!   continuation or control frame, or bits the extension does not name, fail with 1002;

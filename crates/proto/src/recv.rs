@@ -249,9 +249,10 @@ pub(crate) fn recv<'a>(
     let closed = tx.state == State::Closed;
     rx.cleanup(closed);
     if closed {
-        // §7.1.7: after failing, "the endpoint MUST NOT continue to attempt to process
-        // data (including a responding Close frame) from the remote endpoint"; after the
-        // closing handshake nothing more may arrive (§5.5.1). Discard.
+        // §7.1.7: "An endpoint MUST NOT continue to attempt to process data (including a
+        // responding Close frame) from the remote endpoint after being instructed to _Fail
+        // the WebSocket Connection_"; after the closing handshake nothing more may arrive
+        // (§5.5.1). Discard.
         return Ok(Recv {
             consumed: input.len(),
             event: None,
