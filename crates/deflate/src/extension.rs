@@ -5,7 +5,14 @@ use sockeye_handshake::{DeflateParams, Side};
 use sockeye_proto::{Decoded, Extension, ExtensionError, MessageKind, Role, Rsv};
 
 use crate::compress::{compress, new_compressor};
-use crate::inflate::{self, Message, inflate_window_bits};
+use crate::inflate::{self, History, Message, inflate_window_bits};
+
+fn side_of(role: Role) -> Side {
+    match role {
+        Role::Server => Side::Server,
+        Role::Client => Side::Client,
+    }
+}
 use crate::{DeflateOptions, Memory, SharedCompressor};
 
 /// permessage-deflate on one connection, built from the negotiated [`DeflateParams`].
@@ -32,6 +39,8 @@ pub struct PerMessageDeflate {
     compressor: Option<Compress>,
     shared: Option<SharedCompressor>,
     inflater: Option<Decompress>,
+    /// The inflater's window, to restart it with after a final block.
+    history: History,
     message: Message,
 }
 
@@ -39,15 +48,13 @@ impl PerMessageDeflate {
     /// The extension for `role` with the negotiated `params`.
     pub fn new(role: Role, params: DeflateParams, options: DeflateOptions) -> Self {
         Self {
-            side: match role {
-                Role::Server => Side::Server,
-                Role::Client => Side::Client,
-            },
+            side: side_of(role),
             params,
             options,
             compressor: None,
             shared: None,
             inflater: None,
+            history: History::new(params.decompress_window_bits(side_of(role))),
             message: Message::default(),
         }
     }
@@ -116,13 +123,20 @@ impl Extension for PerMessageDeflate {
     }
 
     fn start_message(&mut self, _kind: MessageKind, _rsv: Rsv) -> Result<(), ExtensionError> {
-        if self.message.stream_ended || (self.inflate_fresh() && self.message.seen_input) {
-            // The previous message ended the stream, or the peer takes no context over.
+        let fresh = self.inflate_fresh();
+        if fresh && self.message.seen_input {
+            // §7.2.2: the peer compresses every message with an empty window.
             if let Some(z) = self.inflater.as_mut() {
                 z.reset(false);
             }
+            self.history.forget();
         }
-        self.message = Message::default();
+        // With context takeover a stream ended by a final block goes on in this message,
+        // with the window (the first data restarts it).
+        self.message = Message {
+            stream_ended: self.message.stream_ended && !fresh,
+            ..Message::default()
+        };
         if self.inflater.is_none() {
             let bits = inflate_window_bits(self.params.decompress_window_bits(self.side));
             self.inflater = Some(Decompress::new_with_window_bits(false, bits));
@@ -140,14 +154,27 @@ impl Extension for PerMessageDeflate {
         let Some(z) = self.inflater.as_mut() else {
             return Err(inflate::CORRUPT);
         };
-        let decoded = inflate::decode(z, &mut self.message, input, end, out, max_out)?;
+        let decoded = inflate::decode(
+            z,
+            &mut self.history,
+            &mut self.message,
+            input,
+            end,
+            out,
+            max_out,
+        )?;
+        let fresh = self.inflate_fresh();
         if decoded.done
-            && (self.inflate_fresh() || self.message.stream_ended)
             && self.options.memory == Memory::Release
+            && (fresh || self.message.stream_ended)
         {
-            // Nothing of this message is needed for the next: release the state now.
+            // Nothing of zlib's state is needed for the next message (a fresh window, or a
+            // stream that ended: restarted from the history): release it now.
             self.inflater = None;
-            self.message = Message::default();
+            if fresh {
+                self.history.clear();
+                self.message = Message::default();
+            }
         }
         Ok(decoded)
     }

@@ -9,9 +9,15 @@
 //! with RSV1 is an empty message: feeding the tail alone would leave the inflater inside
 //! a stored block).
 //!
-//! A DEFLATE block with BFINAL set ends the stream (§7.2.3.4 allows a sender to flush
-//! that way): whatever follows it in the message is not DEFLATE data and is skipped, and
-//! the next message starts a new stream, as the sender's compressor had to start one.
+//! A DEFLATE block with BFINAL set ends zlib's stream, not the message's data: §7.2.1 "An
+//! endpoint MAY use both DEFLATE blocks with the 'BFINAL' bit set to 0 and DEFLATE blocks
+//! with the 'BFINAL' bit set to 1 ... The next DEFLATE block follows the padded data if
+//! any", and §7.2.2, with context takeover, "MUST decompress each new message using the
+//! LZ77 sliding window used to process the last compressed message". zlib forgets its
+//! window when it is reset to read a new stream, so the inflater keeps its own copy of the
+//! last window's worth of output ([`History`]) and restarts with it as the preset
+//! dictionary: blocks after a final one (in the same message or the next) decode as if the
+//! stream had gone on.
 
 use flate2::{Decompress, FlushDecompress, Status};
 use sockeye_proto::{CloseCode, Decoded, ExtensionError};
@@ -41,8 +47,72 @@ pub(crate) struct Message {
     pub(crate) seen_input: bool,
     /// Bytes of [`TAIL`] already inflated.
     pub(crate) tail_fed: u8,
-    /// A final block ended the stream.
+    /// A final block ended zlib's stream: restart it (with the [`History`]) before more
+    /// data.
     pub(crate) stream_ended: bool,
+}
+
+/// The last `2^bits` bytes inflated: the LZ77 window the sender compresses against, as a
+/// ring, to restart zlib with after a final block. It grows with the output, so a
+/// connection that only ever receives short messages keeps a short one.
+#[derive(Debug)]
+pub(crate) struct History {
+    buf: Vec<u8>,
+    /// Where the next byte goes once `buf` is full (the oldest byte).
+    next: usize,
+    size: usize,
+}
+
+impl History {
+    pub(crate) fn new(bits: u8) -> Self {
+        Self {
+            buf: Vec::new(),
+            next: 0,
+            size: 1 << bits.clamp(8, 15),
+        }
+    }
+
+    /// Remembers `data` (the newest output).
+    fn push(&mut self, data: &[u8]) {
+        let data = data
+            .get(data.len().saturating_sub(self.size)..)
+            .unwrap_or(data);
+        let fill = (self.size - self.buf.len()).min(data.len());
+        let (head, mut rest) = data.split_at(fill);
+        self.buf.extend_from_slice(head);
+        while !rest.is_empty() {
+            let n = (self.size - self.next).min(rest.len());
+            if let Some(slot) = self.buf.get_mut(self.next..self.next + n) {
+                slot.copy_from_slice(&rest[..n]);
+            }
+            self.next = (self.next + n) % self.size;
+            rest = &rest[n..];
+        }
+    }
+
+    /// Forgets the window and releases its memory.
+    pub(crate) fn clear(&mut self) {
+        self.buf = Vec::new();
+        self.next = 0;
+    }
+
+    /// Forgets the window, keeping the memory for the next message.
+    pub(crate) fn forget(&mut self) {
+        self.buf.clear();
+        self.next = 0;
+    }
+
+    /// Starts zlib on a new stream with this window as its dictionary, oldest byte first.
+    fn restart(&self, z: &mut Decompress) -> Result<(), ExtensionError> {
+        z.reset(false);
+        let (newest, oldest) = self.buf.split_at(self.next.min(self.buf.len()));
+        for part in [oldest, newest] {
+            if !part.is_empty() {
+                z.set_dictionary(part).map_err(|_| CORRUPT)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What one inflate call did.
@@ -55,6 +125,7 @@ struct Step {
 /// Inflates `input` into `out` until it is used up or `room` bytes were appended.
 fn inflate(
     z: &mut Decompress,
+    history: &mut History,
     input: &[u8],
     out: &mut Vec<u8>,
     room: usize,
@@ -62,7 +133,15 @@ fn inflate(
 ) -> Result<Step, ExtensionError> {
     let mut consumed = 0;
     let mut produced = 0;
-    while produced < room && !msg.stream_ended {
+    while produced < room {
+        if msg.stream_ended {
+            if consumed == input.len() {
+                break;
+            }
+            // More data after a final block: the next block (§7.2.1).
+            history.restart(z)?;
+            msg.stream_ended = false;
+        }
         let step = (room - produced).min(STEP);
         let len = out.len();
         out.resize(len + step, 0);
@@ -75,6 +154,7 @@ fn inflate(
         let used_in = (z.total_in() - in0) as usize;
         let used_out = (z.total_out() - out0) as usize;
         out.truncate(len + used_out);
+        history.push(out.get(len..).unwrap_or_default());
         consumed += used_in;
         produced += used_out;
         match status {
@@ -84,10 +164,6 @@ fn inflate(
             Ok(Status::Ok | Status::BufError) if used_out < step => break,
             Ok(_) => {}
         }
-    }
-    if msg.stream_ended {
-        // Bytes after the final block are not part of the DEFLATE stream.
-        consumed = input.len();
     }
     Ok(Step {
         consumed,
@@ -99,6 +175,7 @@ fn inflate(
 /// `end`, the tail. `Ok(Decoded { done: true, .. })` once everything is out.
 pub(crate) fn decode(
     z: &mut Decompress,
+    history: &mut History,
     msg: &mut Message,
     input: &[u8],
     end: bool,
@@ -107,17 +184,20 @@ pub(crate) fn decode(
 ) -> Result<Decoded, ExtensionError> {
     msg.seen_input |= !input.is_empty();
     let start = out.len();
-    let step = inflate(z, input, out, max_out, msg)?;
+    let step = inflate(z, history, input, out, max_out, msg)?;
     if step.full || step.consumed < input.len() || !end {
         return Ok(Decoded {
             consumed: step.consumed,
             done: false,
         });
     }
+    // A payload that ended right after a final block needs no tail: the stream is whole
+    // (the RFC's §7.2.3.4 example instead starts an empty stored block after it, which
+    // the tail completes).
     if msg.seen_input && !msg.stream_ended {
         let fed = usize::from(msg.tail_fed).min(TAIL.len());
         let room = max_out - (out.len() - start);
-        let tail = inflate(z, &TAIL[fed..], out, room, msg)?;
+        let tail = inflate(z, history, &TAIL[fed..], out, room, msg)?;
         msg.tail_fed = (fed + tail.consumed).min(TAIL.len()) as u8;
         if tail.full {
             return Ok(Decoded {
@@ -130,4 +210,44 @@ pub(crate) fn decode(
         consumed: step.consumed,
         done: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use flate2::{Compress, Compression, FlushCompress};
+
+    use super::*;
+
+    /// Output pushed in pieces of every size: restarting from the ring decodes a stream
+    /// that refers back to the whole window, as the original window would.
+    #[test]
+    fn the_ring_holds_the_last_window_oldest_first() {
+        let bits = 9; // 512 bytes
+        let old: Vec<u8> = (0..2000u32).map(|i| (i * 7 % 251) as u8).collect();
+        // A raw stream compressed against `old`'s last 512 bytes as its dictionary.
+        let window = &old[old.len() - 512..];
+        let message: Vec<u8> = window
+            .iter()
+            .rev()
+            .copied()
+            .chain(window.iter().copied())
+            .collect();
+        let mut c = Compress::new_with_window_bits(Compression::best(), false, bits);
+        c.set_dictionary(window).unwrap();
+        let mut compressed = Vec::with_capacity(4096);
+        c.compress_vec(&message, &mut compressed, FlushCompress::Finish)
+            .unwrap();
+        for piece in [1, 7, 100, 511, 512, 513, 2000] {
+            let mut h = History::new(bits);
+            for chunk in old.chunks(piece) {
+                h.push(chunk);
+            }
+            let mut z = Decompress::new_with_window_bits(false, bits);
+            h.restart(&mut z).unwrap();
+            let mut out = Vec::with_capacity(message.len() + 16);
+            z.decompress_vec(&compressed, &mut out, FlushDecompress::Finish)
+                .unwrap();
+            assert_eq!(out, message, "pieces of {piece}");
+        }
+    }
 }

@@ -66,8 +66,9 @@ fn rfc_7692_examples_decode() {
 }
 
 #[test]
-fn a_final_block_ends_the_stream_and_the_next_message_starts_a_new_one() {
-    // §7.2.3.4: "Hello" in a block with BFINAL set, then the 0x00 octet.
+fn the_rfc_final_block_example_decodes_between_other_messages() {
+    // §7.2.3.4: "Hello" in a block with BFINAL set, then the 0x00 octet (an empty stored
+    // block begins, which the receiver's tail completes).
     let bfinal = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
     for p in [DeflateParams::default(), params(true, true, 15, 15)] {
         let mut c = client(p);
@@ -81,6 +82,60 @@ fn a_final_block_ends_the_stream_and_the_next_message_starts_a_new_one() {
         let seen = feed(&mut c, &wire, &[2], Instant::now());
         assert_eq!(seen.events, vec![Owned::Text("Hello".into()); 3], "{p:?}");
     }
+}
+
+/// §7.2.1: "An endpoint MAY use both DEFLATE blocks with the 'BFINAL' bit set to 0 and
+/// DEFLATE blocks with the 'BFINAL' bit set to 1 ... The next DEFLATE block follows the
+/// padded data if any": blocks after a final one are data, in the same message or the next,
+/// and with context takeover they may refer back across it (§7.2.2).
+#[test]
+fn blocks_after_a_final_block_go_on_with_the_window() {
+    let now = Instant::now();
+    // Built with Python's zlib (raw, 15 bits): `a` ends with a final block; `b` is
+    // compressed against `a`'s text as its dictionary (it refers back into it).
+    let a = hex("f348cdc9c9d7517072f3f473f45128cf2fca4951540000");
+    let b = hex("f3c02698989e98990700");
+    let text_a = "Hello, BFINAL world! ";
+    let text_b = "Hello, BFINAL world! again";
+    // "He" in a final block, then "llo" in a stream of its own, one message.
+    let he_llo = hex("f34805 00 cac9c90700");
+    // One message of both: the second stream refers across the final block.
+    let mut both = a.clone();
+    both.extend(&b);
+    for p in [DeflateParams::default(), params(true, true, 15, 15)] {
+        let mut c = client(p);
+        let mut wire = raw_frame(0xC1, None, &he_llo);
+        wire.extend(raw_frame(0xC1, None, &both));
+        let seen = feed(&mut c, &wire, &[3], now);
+        assert_eq!(
+            seen.events,
+            [
+                Owned::Text("Hello".into()),
+                Owned::Text(format!("{text_a}{text_b}"))
+            ],
+            "{p:?}: {:?}",
+            seen.error
+        );
+    }
+    // With context takeover the window also goes on into the next message.
+    let mut c = client(DeflateParams::default());
+    let mut wire = raw_frame(0xC1, None, &a);
+    wire.extend(raw_frame(0xC1, None, &b));
+    let seen = feed(&mut c, &wire, &[usize::MAX], now);
+    assert_eq!(
+        seen.events,
+        [Owned::Text(text_a.into()), Owned::Text(text_b.into())],
+        "{:?}",
+        seen.error
+    );
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    let digits: Vec<u8> = s.bytes().filter(u8::is_ascii_hexdigit).collect();
+    digits
+        .chunks(2)
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+        .collect()
 }
 
 #[test]
