@@ -94,3 +94,28 @@ pub(crate) fn compress(
     out.truncate(out.len() - TAIL.len());
     Ok(())
 }
+
+/// Appends the compressed form of `input`, a piece of a message sent in pieces that is not
+/// its last: everything it needs is flushed out now (a sync flush, whose empty stored block
+/// stays in the stream: only the message's end loses its 4 tail octets, §7.2.1 step 3, and
+/// the last piece is compressed by [`compress`]). With an 8-bit window each piece also
+/// ends with a full flush, so no back-reference reaches into an earlier piece.
+pub(crate) fn compress_piece(
+    z: &mut Compress,
+    input: &[u8],
+    window_bits: u8,
+    out: &mut Vec<u8>,
+) -> Result<(), ExtensionError> {
+    if input.is_empty() {
+        // Nothing to flush: an empty frame.
+        return Ok(());
+    }
+    if window_bits <= 8 {
+        for piece in input.chunks(WINDOW_8) {
+            run(z, piece, FlushCompress::Full, out)?;
+        }
+        Ok(())
+    } else {
+        run(z, input, FlushCompress::Sync, out)
+    }
+}

@@ -4,7 +4,7 @@ use flate2::{Compress, Decompress};
 use sockeye_handshake::{DeflateParams, Side};
 use sockeye_proto::{Decoded, Extension, ExtensionError, MessageKind, Role, Rsv};
 
-use crate::compress::{compress, new_compressor};
+use crate::compress::{compress, compress_piece, new_compressor};
 use crate::inflate::{self, History, Message, inflate_window_bits};
 
 fn side_of(role: Role) -> Side {
@@ -203,6 +203,47 @@ impl Extension for PerMessageDeflate {
             // window per message), so sending it as it is costs the peer nothing either.
             out.truncate(start);
             return Ok(Rsv::NONE);
+        }
+        Ok(Rsv::RSV1)
+    }
+
+    /// A message sent in pieces is compressed as one stream across them, each piece
+    /// flushed out at once (a streaming echo compresses as it echoes). It needs a
+    /// compressor of its own: between its pieces a shared compressor serves other
+    /// connections. Only a message that is one small piece goes uncompressed (the size of
+    /// a message in pieces is not known at its first).
+    fn encode_fragment(
+        &mut self,
+        _kind: MessageKind,
+        input: &[u8],
+        first: bool,
+        fin: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<Rsv, ExtensionError> {
+        if first && fin && input.len() < self.options.threshold {
+            return Ok(Rsv::NONE);
+        }
+        let bits = self.compress_bits();
+        let level = self.options.level;
+        let fresh = self.compress_fresh();
+        let z = self
+            .compressor
+            .get_or_insert_with(|| new_compressor(level, bits));
+        let start = out.len();
+        let result = if fin {
+            compress(z, input, bits, out)
+        } else {
+            compress_piece(z, input, bits, out)
+        };
+        if let Err(e) = result {
+            out.truncate(start);
+            return Err(e);
+        }
+        if fin && fresh {
+            match self.options.memory {
+                Memory::Keep => z.reset(),
+                Memory::Release => self.compressor = None,
+            }
         }
         Ok(Rsv::RSV1)
     }

@@ -67,6 +67,38 @@ fn messages(seed: u32) -> Vec<Vec<u8>> {
 }
 
 fn check_round_trip(p: DeflateParams, o: DeflateOptions, cuts: &[usize], max_send_frame: usize) {
+    check_round_trip_in_pieces(p, o, cuts, max_send_frame, 0);
+}
+
+/// Sends `m` in pieces of `piece` bytes (`send_fragment`), an empty last piece when the
+/// length divides evenly (as Autobahn's fragmenter does).
+fn send_in_pieces(tx: &mut Connection, text: bool, m: &[u8], piece: usize, wire: &mut Vec<u8>) {
+    let kind = if text {
+        sockeye_proto::MessageKind::Text
+    } else {
+        sockeye_proto::MessageKind::Binary
+    };
+    let mut chunks: Vec<&[u8]> = m.chunks(piece).collect();
+    // A short last chunk carries FIN; otherwise an empty frame does.
+    let last: &[u8] = match chunks.last() {
+        Some(c) if c.len() < piece => chunks.pop().unwrap_or_default(),
+        _ => &[],
+    };
+    for chunk in &chunks {
+        tx.send_fragment(kind, chunk, false, wire).unwrap();
+    }
+    tx.send_fragment(kind, last, true, wire).unwrap();
+}
+
+/// As [`check_round_trip`]; with `piece`, every other message is sent in pieces of that
+/// size (so streamed and whole messages share the context in turn).
+fn check_round_trip_in_pieces(
+    p: DeflateParams,
+    o: DeflateOptions,
+    cuts: &[usize],
+    max_send_frame: usize,
+    piece: usize,
+) {
     let mut config = Config::default();
     config.max_send_frame = max_send_frame;
     let (mut client, mut server) = pair(p, o, config);
@@ -85,7 +117,9 @@ fn check_round_trip(p: DeflateParams, o: DeflateOptions, cuts: &[usize], max_sen
                 (&mut server, &mut client)
             };
             let mut wire = Vec::new();
-            if text {
+            if piece > 0 && i % 2 == 0 {
+                send_in_pieces(tx, text, m, piece, &mut wire);
+            } else if text {
                 tx.send_text(std::str::from_utf8(m).unwrap(), &mut wire)
                     .unwrap();
             } else {
@@ -124,6 +158,22 @@ fn every_takeover_and_window_combination_round_trips_both_ways() {
     }
 }
 
+#[test]
+fn messages_sent_in_pieces_round_trip_for_every_combination() {
+    for snct in [false, true] {
+        for cnct in [false, true] {
+            for (sbits, cbits) in [(15, 15), (8, 15), (15, 8), (9, 12), (8, 8)] {
+                for memory in [Memory::Keep, Memory::Release] {
+                    let p = params(snct, cnct, sbits, cbits);
+                    for piece in [1000, 4096, 300] {
+                        check_round_trip_in_pieces(p, options(memory, 0), &[999], 0, piece);
+                    }
+                }
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
     #[test]
@@ -135,6 +185,17 @@ proptest! {
     ) {
         let memory = if release { Memory::Release } else { Memory::Keep };
         check_round_trip(params(snct, cnct, sbits, cbits), options(memory, 16), &cuts, frag);
+    }
+
+    #[test]
+    fn arbitrary_pieces_round_trip(
+        cuts in proptest::collection::vec(1usize..5000, 1..4),
+        snct: bool, cnct: bool, sbits in 8u8..=15, cbits in 8u8..=15,
+        piece in 1usize..6000,
+        release: bool,
+    ) {
+        let memory = if release { Memory::Release } else { Memory::Keep };
+        check_round_trip_in_pieces(params(snct, cnct, sbits, cbits), options(memory, 16), &cuts, 0, piece);
     }
 }
 

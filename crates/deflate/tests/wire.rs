@@ -325,14 +325,28 @@ fn interop_with_c_zlib_for_every_window() {
             PerMessageDeflate::new(Role::Server, p, DeflateOptions::new()),
         ));
         let mut wire = Vec::new();
-        for chunk in text.chunks(30_000) {
-            s.send_binary(chunk, &mut wire).unwrap();
+        for (i, chunk) in text.chunks(30_000).enumerate() {
+            if i % 2 == 0 {
+                s.send_binary(chunk, &mut wire).unwrap();
+            } else {
+                // Sent in pieces: one compressed stream across them.
+                let pieces: Vec<&[u8]> = chunk.chunks(999).collect();
+                for (j, piece) in pieces.iter().enumerate() {
+                    let fin = j + 1 == pieces.len();
+                    s.send_fragment(MessageKind::Binary, piece, fin, &mut wire)
+                        .unwrap();
+                }
+            }
         }
-        let payloads: Vec<Vec<u8>> = parse_frames(&wire)
-            .unwrap()
-            .into_iter()
-            .map(|f| f.payload)
-            .collect();
+        // Each message's payload: its frames' payloads joined.
+        let mut payloads: Vec<Vec<u8>> = vec![Vec::new()];
+        for f in parse_frames(&wire).unwrap() {
+            payloads.last_mut().unwrap().extend_from_slice(&f.payload);
+            if f.fin {
+                payloads.push(Vec::new());
+            }
+        }
+        payloads.pop();
         let mut framed = Vec::new();
         for pl in &payloads {
             framed.extend_from_slice(&(pl.len() as u32).to_be_bytes());

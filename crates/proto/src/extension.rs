@@ -106,4 +106,31 @@ pub trait Extension: Send + core::fmt::Debug {
         input: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<Rsv, ExtensionError>;
+
+    /// Encodes the next piece of an outgoing message sent in pieces
+    /// ([`Sender::send_fragment`](crate::Sender::send_fragment)), appending its wire
+    /// payload to `out`: each piece goes out as one frame as soon as it is sent, so the
+    /// encoder must give out everything for it now (for DEFLATE, a sync flush). `first`
+    /// marks the message's first piece: the returned RSV bits go on its frame, and
+    /// `Rsv::NONE` means the whole message goes as it is (nothing may be appended, and
+    /// there is no further call for it). For later pieces the return value is ignored.
+    /// `fin` marks the last piece, which ends the encoding of the message.
+    ///
+    /// The default sends every message sent in pieces as it is.
+    ///
+    /// # Errors
+    /// An [`ExtensionError`] makes the send fail with
+    /// [`Error::ExtensionEncode`](crate::Error::ExtensionEncode); the message can then not
+    /// be finished (send a close).
+    fn encode_fragment(
+        &mut self,
+        kind: MessageKind,
+        input: &[u8],
+        first: bool,
+        fin: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<Rsv, ExtensionError> {
+        let _ = (kind, input, first, fin, out);
+        Ok(Rsv::NONE)
+    }
 }

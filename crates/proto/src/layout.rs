@@ -23,13 +23,12 @@ fn header_len(len: usize, masked: bool) -> usize {
 }
 
 /// `out[base..base + 14]` is reserved, the payload follows to the end of `out`. Rewrites
-/// `out[base..]` as the message's frames: `opcode` and `rsv` on the first, continuations
-/// after, FIN on the last; `max` bytes of payload per frame at most (`0`: one frame).
+/// `out[base..]` as frames: `opcode` and `rsv` on the first, continuations after, `fin` on
+/// the last; `max` bytes of payload per frame at most (`0`: one frame).
 pub(crate) fn frame_in_place(
     out: &mut Vec<u8>,
     base: usize,
-    opcode: OpCode,
-    rsv: Rsv,
+    (opcode, rsv, fin): (OpCode, Rsv, bool),
     max: usize,
     mut masks: Option<&mut Box<dyn MaskSource>>,
 ) {
@@ -60,7 +59,7 @@ pub(crate) fn frame_in_place(
         };
         let key = masks.as_mut().map(|m| m.mask_key());
         // A data opcode and a slice length (< 2^63) always make a valid header.
-        let Ok(header) = FrameHeader::new(i + 1 == count, bits, op, key, n as u64) else {
+        let Ok(header) = FrameHeader::new(fin && i + 1 == count, bits, op, key, n as u64) else {
             out.truncate(base);
             return;
         };
@@ -89,7 +88,7 @@ mod tests {
         out.extend_from_slice(payload);
         let mut masks: Box<dyn MaskSource> = Box::new(CounterMasks::default());
         let masks = if masked { Some(&mut masks) } else { None };
-        frame_in_place(&mut out, base, OpCode::Text, Rsv::RSV1, max, masks);
+        frame_in_place(&mut out, base, (OpCode::Text, Rsv::RSV1, true), max, masks);
         assert_eq!(&out[..base], b"before");
         parse_frames(&out[base..]).expect("whole frames")
     }

@@ -62,6 +62,8 @@ pub(crate) struct Extras {
     pub(crate) extension: Option<Box<dyn Extension>>,
     /// The extension's progress through the received message.
     pub(crate) decoding: Decoding,
+    /// The message being sent with `send_fragment` is encoded by the extension.
+    pub(crate) encoding_fragments: bool,
 }
 
 impl core::fmt::Debug for Sender {
@@ -99,11 +101,11 @@ impl Sender {
 
     /// Sends one frame of a message the caller streams: the first call of a message sends
     /// a frame with `kind`'s opcode, later calls continuation frames (§5.4), the one with
-    /// `fin` ends the message. Control frames may be sent in between. Fragments are not
-    /// passed through the extension (an extension such as permessage-deflate transforms
-    /// whole messages, and the whole is not known here): the frames go out with no RSV
-    /// bits, which every peer reads as an untransformed message. For text, the caller is
-    /// responsible for the concatenation being UTF-8.
+    /// `fin` ends the message. Control frames may be sent in between. With an extension,
+    /// each piece goes through [`Extension::encode_fragment`] and out as one frame at once
+    /// (permessage-deflate compresses the stream as it goes, RSV1 on the first frame), or,
+    /// when the extension declines at the first piece, the message goes as it is. For text,
+    /// the caller is responsible for the concatenation being UTF-8.
     ///
     /// # Errors
     /// [`Error::Closed`]; [`Error::FragmentedMessageInProgress`] if `kind` differs from
@@ -116,14 +118,51 @@ impl Sender {
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
         self.check_open()?;
+        let first = self.fragmenting.is_none();
         let opcode = match self.fragmenting {
             None => opcode_of(kind),
             Some(k) if k == kind => OpCode::Continuation,
             Some(_) => return Err(Error::FragmentedMessageInProgress),
         };
+        if self.extension().is_some() && (first || self.encoding_fragments()) {
+            // As in `send_message`: the extension writes after room for the header.
+            self.queue.drain_into(out);
+            let base = out.len();
+            out.resize(base + MAX_HEADER_LEN, 0);
+            let encoded = match self.extension_mut() {
+                Some(ext) => ext.encode_fragment(kind, data, first, fin, out),
+                None => Ok(Rsv::NONE),
+            };
+            match encoded {
+                Err(_) => {
+                    out.truncate(base);
+                    return Err(Error::ExtensionEncode);
+                }
+                Ok(rsv) if first && rsv.is_empty() => out.truncate(base),
+                Ok(rsv) => {
+                    // RFC 7692 §6.1: the bit on the first frame only.
+                    let rsv = if first { rsv } else { Rsv::NONE };
+                    if let Some(extras) = self.extras.as_deref_mut() {
+                        extras.encoding_fragments = !fin;
+                    }
+                    let masks = match (self.role, self.extras.as_deref_mut()) {
+                        (Role::Client, Some(extras)) => extras.masks.as_mut(),
+                        _ => None,
+                    };
+                    frame_in_place(out, base, (opcode, rsv, fin), 0, masks);
+                    self.fragmenting = if fin { None } else { Some(kind) };
+                    return Ok(());
+                }
+            }
+        }
         self.write_frame(fin, Rsv::NONE, opcode, data, out);
         self.fragmenting = if fin { None } else { Some(kind) };
         Ok(())
+    }
+
+    /// Whether the message being sent in pieces is encoded by the extension.
+    fn encoding_fragments(&self) -> bool {
+        self.extras.as_ref().is_some_and(|e| e.encoding_fragments)
     }
 
     /// Sends a ping with `payload` (at most 125 bytes).
@@ -229,7 +268,7 @@ impl Sender {
                         (Role::Client, Some(extras)) => extras.masks.as_mut(),
                         _ => None,
                     };
-                    frame_in_place(out, base, opcode_of(kind), rsv, max, masks);
+                    frame_in_place(out, base, (opcode_of(kind), rsv, true), max, masks);
                     return Ok(());
                 }
                 Ok(_) => out.truncate(base),

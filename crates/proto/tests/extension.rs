@@ -10,6 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use sockeye_frame::OpCode;
+
 use sockeye_proto::test_support::{CounterMasks, Owned, Seen, client_frame, feed, parse_frames};
 use sockeye_proto::{
     CloseCode, Config, Connection, Decoded, Error, Event, Extension, ExtensionError, MessageKind,
@@ -533,4 +535,126 @@ fn a_broken_extension_fails_the_connection_instead_of_spinning() {
         Err(Error::ExtensionEncode)
     );
     assert!(out.is_empty());
+}
+
+/// A byte-wise toy (RSV1: every byte XOR 0x20) that encodes messages sent in pieces as
+/// they go; it sends as is a message whose first piece starts with `#`.
+#[derive(Debug, Default)]
+struct Flip;
+
+impl Extension for Flip {
+    fn rsv(&self) -> Rsv {
+        Rsv::RSV1
+    }
+
+    fn start_message(&mut self, _kind: MessageKind, _rsv: Rsv) -> Result<(), ExtensionError> {
+        Ok(())
+    }
+
+    fn decode(
+        &mut self,
+        input: &[u8],
+        _end: bool,
+        out: &mut Vec<u8>,
+        max_out: usize,
+    ) -> Result<Decoded, ExtensionError> {
+        let n = input.len().min(max_out);
+        out.extend(input[..n].iter().map(|b| b ^ 0x20));
+        Ok(Decoded {
+            consumed: n,
+            done: n == input.len(),
+        })
+    }
+
+    fn encode(
+        &mut self,
+        _kind: MessageKind,
+        input: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<Rsv, ExtensionError> {
+        out.extend(input.iter().map(|b| b ^ 0x20));
+        Ok(Rsv::RSV1)
+    }
+
+    fn encode_fragment(
+        &mut self,
+        _kind: MessageKind,
+        input: &[u8],
+        first: bool,
+        _fin: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<Rsv, ExtensionError> {
+        if first && input.first() == Some(&b'#') {
+            return Ok(Rsv::NONE);
+        }
+        out.extend(input.iter().map(|b| b ^ 0x20));
+        Ok(Rsv::RSV1)
+    }
+}
+
+/// Pieces go through `encode_fragment` one frame each, at once: RSV1 on the first frame
+/// only (RFC 7692 §6.1), FIN on the last, masked for a client; a message the extension
+/// declines at its first piece goes as it is; an extension without `encode_fragment` sends
+/// pieces as they are.
+#[test]
+fn pieces_are_encoded_as_they_are_sent() {
+    let now = Instant::now();
+    let mut client = Connection::client(Config::default(), Box::new(CounterMasks::default()), now)
+        .with_extension(Box::new(Flip));
+    let mut out = Vec::new();
+    client
+        .send_fragment(MessageKind::Text, b"hello ", false, &mut out)
+        .unwrap();
+    let first_len = out.len();
+    client
+        .send_fragment(MessageKind::Text, b"", false, &mut out)
+        .unwrap();
+    client
+        .send_fragment(MessageKind::Text, b"world", true, &mut out)
+        .unwrap();
+    assert!(first_len > 0, "the first piece went out at once");
+    let frames = parse_frames(&out).unwrap();
+    let shape: Vec<_> = frames
+        .iter()
+        .map(|f| (f.opcode, f.fin, f.rsv, f.masked))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (OpCode::Text, false, Rsv::RSV1, true),
+            (OpCode::Continuation, false, Rsv::NONE, true),
+            (OpCode::Continuation, true, Rsv::NONE, true),
+        ]
+    );
+    assert_eq!(frames[0].payload, b"HELLO\x00");
+    let mut server = Connection::server(Config::default(), now).with_extension(Box::new(Flip));
+    let seen = feed(&mut server, &out, &[3], now);
+    assert_eq!(seen.events, [Owned::Text("hello world".into())]);
+
+    // Declined at the first piece: the whole message as it is.
+    let mut out = Vec::new();
+    client
+        .send_fragment(MessageKind::Text, b"#plain ", false, &mut out)
+        .unwrap();
+    client
+        .send_fragment(MessageKind::Text, b"text", true, &mut out)
+        .unwrap();
+    let frames = parse_frames(&out).unwrap();
+    assert!(frames.iter().all(|f| f.rsv == Rsv::NONE));
+    let seen = feed(&mut server, &out, &[usize::MAX], now);
+    assert_eq!(seen.events, [Owned::Text("#plain text".into())]);
+
+    // The default `encode_fragment`: pieces as they are.
+    let mut server =
+        Connection::server(Config::default(), now).with_extension(Box::new(Reverse::default()));
+    let mut out = Vec::new();
+    server
+        .send_fragment(MessageKind::Binary, b"abc", false, &mut out)
+        .unwrap();
+    server
+        .send_fragment(MessageKind::Binary, b"def", true, &mut out)
+        .unwrap();
+    let frames = parse_frames(&out).unwrap();
+    assert_eq!(frames[0].payload, b"abc");
+    assert!(frames.iter().all(|f| f.rsv == Rsv::NONE && !f.masked));
 }
