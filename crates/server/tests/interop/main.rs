@@ -13,6 +13,7 @@
 )]
 
 mod chromium;
+mod deflate;
 mod node;
 mod python;
 mod support;

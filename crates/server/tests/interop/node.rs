@@ -14,7 +14,7 @@ use crate::support::{
     self, CALLBACK_CLOSE, HANDLE_CLOSE, Proc, SERVER_PING, SIZES, Seen, TestServer,
 };
 
-fn node_command(node: &std::path::Path, modules: &std::path::Path, script: &str) -> Command {
+pub fn node_command(node: &std::path::Path, modules: &std::path::Path, script: &str) -> Command {
     let mut cmd = Command::new(node);
     cmd.env("NODE_PATH", modules).arg(support::script(script));
     cmd
