@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! loadgen load --addr ADDR [--protocol ws|raw] [--conns C] [--size BYTES]
-//!              [--kind binary|ascii|utf8] [--depth D] [--warmup SECS] [--duration SECS]
-//!              [--server-pid PID]
+//!              [--kind binary|ascii|utf8|chat|ticker] [--depth D] [--warmup SECS]
+//!              [--duration SECS] [--server-pid PID] [--deflate]
 //! loadgen hold --addr ADDR --server-pid PID [--protocol ws|raw] [--conns N] [--settle SECS]
 //! ```
 //!
@@ -44,6 +44,7 @@ fn run() -> Result<String, String> {
                 warmup: secs(args.value_or("--warmup", 1.0)?),
                 duration: secs(args.value_or("--duration", 5.0)?),
                 server_pid,
+                deflate: args.flag("--deflate"),
             };
             args.finish()?;
             Ok(load::run_load(&spec)?.to_line())

@@ -1,0 +1,162 @@
+//! Opening the load generator's connections: TCP, then the client handshake built and
+//! checked by `sockeye-handshake` (with a permessage-deflate offer when asked).
+
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token};
+use sockeye_handshake::{ClientRequest, DeflateClientPolicy, Outcome, WsUrl};
+
+use super::conn::Conn;
+use super::payload::Rng;
+use super::{MAX_CONNECTING, Protocol, SETUP_TIMEOUT};
+
+/// Where a connection is in its setup.
+enum Setup {
+    Connecting,
+    Handshaking {
+        handshake: sockeye_handshake::ClientHandshake,
+        buf: Vec<u8>,
+    },
+    /// Handshake complete, this step still to count it.
+    Ready,
+    /// Counted; later events (none are expected while idle) are ignored here.
+    Done,
+}
+
+/// Opens `n` connections to `addr` and completes their handshakes; at most
+/// [`MAX_CONNECTING`] are in progress at once. Every connection is registered with
+/// READABLE interest under `Token(index)`.
+pub(crate) fn connect_all(
+    poll: &mut Poll,
+    addr: SocketAddr,
+    protocol: Protocol,
+    n: usize,
+    deflate: bool,
+) -> Result<Vec<Conn>, String> {
+    // A fresh window both ways: every message compressed alone, so that the frames are
+    // prepared once and each echo inflates on its own.
+    let mut policy = DeflateClientPolicy::new();
+    policy.server_no_context_takeover = true;
+    policy.client_no_context_takeover = true;
+    policy.offer_client_max_window_bits = false;
+    let deadline = Instant::now() + SETUP_TIMEOUT;
+    let url = WsUrl::parse(&format!("ws://{addr}/")).map_err(|e| format!("url: {e}"))?;
+    let mut rng = Rng::new(
+        u64::from(std::process::id())
+            ^ std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64),
+    );
+    let mut conns: Vec<Conn> = Vec::with_capacity(n);
+    let mut setup: Vec<Setup> = Vec::with_capacity(n);
+    let mut in_progress = 0;
+    let mut ready = 0;
+    let mut events = Events::with_capacity(1024);
+    let mut buf = vec![0u8; 4096];
+    while ready < n {
+        while conns.len() < n && in_progress < MAX_CONNECTING {
+            let mut stream =
+                TcpStream::connect(addr).map_err(|e| format!("connect to {addr}: {e}"))?;
+            let _ = stream.set_nodelay(true);
+            let token = Token(conns.len());
+            poll.registry()
+                .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+                .map_err(|e| format!("register: {e}"))?;
+            conns.push(Conn::new(stream));
+            setup.push(Setup::Connecting);
+            in_progress += 1;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(format!(
+                "only {ready} of {n} connections set up in {SETUP_TIMEOUT:?}"
+            ));
+        }
+        match poll.poll(&mut events, Some(deadline - now)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("poll: {e}")),
+        }
+        for event in &events {
+            let i = event.token().0;
+            let conn = &mut conns[i];
+            if let Setup::Connecting = setup[i] {
+                if let Ok(Some(e)) | Err(e) = conn.stream.take_error() {
+                    return Err(format!("connect to {addr}: {e}"));
+                }
+                match conn.stream.peer_addr() {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => continue,
+                    Err(e) => return Err(format!("connect to {addr}: {e}")),
+                }
+                match protocol {
+                    Protocol::Raw => setup[i] = Setup::Ready,
+                    Protocol::WebSocket => {
+                        let mut request = Vec::new();
+                        let mut offer = ClientRequest::new(&url, rng.bytes());
+                        if deflate {
+                            offer = offer.extension(policy.offer());
+                        }
+                        let handshake = offer.write(&mut request);
+                        // A ~150-byte request into an empty socket buffer.
+                        match conn.stream.write(&request) {
+                            Ok(k) if k == request.len() => {}
+                            Ok(_) => return Err("short write of the handshake request".into()),
+                            Err(e) => return Err(format!("write the handshake request: {e}")),
+                        }
+                        setup[i] = Setup::Handshaking {
+                            handshake,
+                            buf: Vec::new(),
+                        };
+                    }
+                }
+            }
+            if let Setup::Handshaking {
+                handshake,
+                buf: head,
+            } = &mut setup[i]
+            {
+                loop {
+                    match conn.stream.read(&mut buf) {
+                        Ok(0) => return Err("the server closed during the handshake".into()),
+                        Ok(k) => head.extend_from_slice(&buf[..k]),
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(format!("read the handshake response: {e}")),
+                    }
+                }
+                match handshake
+                    .parse_response(head)
+                    .map_err(|e| format!("handshake response: {e}"))?
+                {
+                    sockeye_handshake::Status::Incomplete => continue,
+                    sockeye_handshake::Status::Complete(Outcome::Accepted(accepted)) => {
+                        if head.len() != accepted.head_len() {
+                            return Err("bytes after the 101 before any message".into());
+                        }
+                        conn.deflate = policy
+                            .accept_response(accepted.extensions())
+                            .map_err(|e| format!("permessage-deflate answer: {e}"))?
+                            .is_some();
+                        setup[i] = Setup::Ready;
+                    }
+                    sockeye_handshake::Status::Complete(Outcome::Rejected(response)) => {
+                        return Err(format!("handshake refused: {}", response.status()));
+                    }
+                }
+            }
+            if let Setup::Ready = setup[i] {
+                poll.registry()
+                    .reregister(&mut conn.stream, Token(i), Interest::READABLE)
+                    .map_err(|e| format!("reregister: {e}"))?;
+                in_progress -= 1;
+                ready += 1;
+                setup[i] = Setup::Done;
+            }
+        }
+    }
+    Ok(conns)
+}
