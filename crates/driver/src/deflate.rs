@@ -70,12 +70,25 @@ impl DeflateConfig {
         config
     }
 
-    /// A copy for one more event loop: its own shared compressor (if this one shares).
+    /// Sets the zlib level (0..=9, clamped) of every compressor, the shared one included
+    /// (setting `options.level` alone would leave a shared compressor at its old level).
+    pub fn set_level(&mut self, level: u32) {
+        self.options.level = level;
+        if let Some(shared) = &self.shared {
+            self.shared = Some(SharedCompressor::new(level, shared.window_bits()));
+        }
+    }
+
+    /// A copy for one more event loop: its own shared compressor (if this one shares),
+    /// at `options.level`.
     #[must_use]
     pub fn for_event_loop(&self) -> Self {
         let mut config = self.clone();
         if let Some(shared) = &self.shared {
-            config.shared = Some(SharedCompressor::new(shared.level(), shared.window_bits()));
+            config.shared = Some(SharedCompressor::new(
+                self.options.level,
+                shared.window_bits(),
+            ));
         }
         config
     }

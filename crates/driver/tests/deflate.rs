@@ -214,3 +214,32 @@ fn a_shared_frame_goes_compressed_where_it_may() {
         );
     }
 }
+
+#[test]
+fn set_level_reaches_the_shared_compressor_and_every_event_loop() {
+    let text = json(40);
+    let mut echoes = Vec::new();
+    for level in [0, 9] {
+        let mut server = DeflateConfig::default();
+        server.set_level(level);
+        let per_loop = server.for_event_loop();
+        assert_eq!(per_loop.shared.as_ref().map(|s| s.level()), Some(level));
+        let mut link = Link::open(config(), with_deflate(Some(per_loop)));
+        link.echo = true;
+        link.client.outbox(link.now).send_text(&text).unwrap();
+        link.pump();
+        assert_eq!(link.client_seen, [Seen::Text(text.clone())]);
+        let echoed = frames(after_head(&link.server_wire));
+        echoes.push((echoed[0].rsv, echoed[0].payload.len()));
+    }
+    // Level 0 only stores, which is no smaller, so without context takeover the echo goes
+    // uncompressed (§6.1 allows either); level 9 compresses the repetitive JSON. With the
+    // shared compressor left at the default level 1, level 0 would have compressed.
+    assert_eq!(echoes[0], (Rsv::NONE, text.len()));
+    assert_eq!(echoes[1].0, Rsv::RSV1);
+    assert!(
+        echoes[1].1 * 5 < text.len(),
+        "{echoes:?} for {}",
+        text.len()
+    );
+}
