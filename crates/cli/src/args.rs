@@ -38,6 +38,11 @@ pub(crate) struct EchoArgs {
     /// Do not accept permessage-deflate (RFC 7692).
     #[arg(long)]
     pub(crate) no_compression: bool,
+    /// zlib level of compressed messages, 0 (stored) to 9 (smallest) [default: 1, the
+    /// fastest].
+    #[arg(long, value_name = "0-9", value_parser = clap::value_parser!(u32).range(0..=9),
+          conflicts_with = "no_compression")]
+    pub(crate) compression_level: Option<u32>,
 }
 
 /// `sockeye connect` options.
@@ -92,13 +97,25 @@ mod tests {
             (a.threads, a.max_message, a.no_compression),
             (Some(2), 5, true)
         );
+        let Command::Echo(a) = parse(&["echo", "--compression-level", "6"])
+            .unwrap()
+            .command
+        else {
+            panic!("not echo")
+        };
+        assert_eq!(a.compression_level, Some(6));
+        assert!(parse(&["echo", "--compression-level", "10"]).is_err());
+        assert!(parse(&["echo", "--compression-level", "6", "--no-compression"]).is_err());
         assert!(parse(&["echo", "--threads", "0"]).is_err());
         assert!(parse(&["echo", "--listen"]).is_err());
         assert!(parse(&["echo", "--nope"]).is_err());
         let Command::Echo(a) = parse(&["echo"]).unwrap().command else {
             panic!("not echo")
         };
-        assert_eq!((a.max_message, a.no_compression), (16 << 20, false));
+        assert_eq!(
+            (a.max_message, a.no_compression, a.compression_level),
+            (16 << 20, false, None)
+        );
     }
 
     #[test]

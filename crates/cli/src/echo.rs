@@ -18,6 +18,9 @@ pub(crate) fn run(args: EchoArgs) -> Result<(), String> {
     if args.no_compression {
         config.deflate = None;
     }
+    if let (Some(level), Some(deflate)) = (args.compression_level, config.deflate.as_mut()) {
+        deflate.set_level(level);
+    }
     config.connection.max_message_size = args.max_message;
     config.connection.max_frame_payload = args.max_message;
     // Room for the echo of two maximal messages on top of the high-water mark.
