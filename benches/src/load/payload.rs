@@ -247,7 +247,13 @@ mod tests {
     #[test]
     fn every_variant_differs() {
         // a compressor keeping its window across messages must not see one payload repeated
-        for kind in [Kind::Binary, Kind::Ascii, Kind::Utf8, Kind::Chat, Kind::Ticker] {
+        for kind in [
+            Kind::Binary,
+            Kind::Ascii,
+            Kind::Utf8,
+            Kind::Chat,
+            Kind::Ticker,
+        ] {
             let all: Vec<_> = (0..VARIANTS).map(|v| payload(kind, 512, v)).collect();
             for (i, a) in all.iter().enumerate() {
                 for b in &all[i + 1..] {

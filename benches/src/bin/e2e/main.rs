@@ -89,8 +89,12 @@ fn settings() -> Result<Settings, String> {
             .ok_or(format!("--peer {peer}: expected NAME=PATH [ARG...]"))?;
         let mut words = command.split_whitespace();
         let path = words.next().ok_or(format!("--peer {name}: no program"))?;
-        let path =
-            std::fs::canonicalize(path).map_err(|e| format!("--peer {name}: {path}: {e}"))?;
+        // Absolute, but not canonical: a virtualenv's `python` is a symlink that only
+        // finds its packages when started through the link.
+        let path = std::path::absolute(path)
+            .ok()
+            .filter(|p| p.is_file())
+            .ok_or(format!("--peer {name}: {path}: no such file"))?;
         peers.push((name.to_owned(), path, words.map(str::to_owned).collect()));
     }
     let server_list = servers(peers);
@@ -131,6 +135,15 @@ fn settings() -> Result<Settings, String> {
     Ok(s)
 }
 
+/// Whether `server` takes part in `scenario`: compressed scenarios only on servers that
+/// compress.
+pub(crate) fn runs(server: &Server, scenario: &Scenario) -> bool {
+    match scenario.work {
+        Work::Load { deflate: true, .. } => server.deflate,
+        _ => true,
+    }
+}
+
 /// `PATH` lookup for the helper tools.
 fn have(tool: &str) -> bool {
     std::env::var_os("PATH")
@@ -169,8 +182,12 @@ fn run_one(
             size,
             kind,
             depth,
+            deflate,
         } => {
             command.args(["load", "--addr", &addr, "--protocol", &protocol]);
+            if deflate {
+                command.arg("--deflate");
+            }
             command.args(["--conns", &conns.to_string(), "--size", &size.to_string()]);
             command.args(["--kind", &kind.to_string(), "--depth", &depth.to_string()]);
             command.args(["--warmup", &settings.warmup.to_string()]);
@@ -192,6 +209,19 @@ fn run_one(
     let r = parse_result(&stdout).ok_or_else(|| format!("no result in `{}`", stdout.trim()))?;
     let get = |k: &str| r.get(k).copied().unwrap_or(f64::NAN);
     drop(process);
+    if let Work::Load {
+        conns,
+        deflate: true,
+        ..
+    } = scenario.work
+    {
+        let deflated = get("deflated_conns");
+        if deflated < conns as f64 {
+            return Err(format!(
+                "permessage-deflate negotiated on {deflated} of {conns} connections"
+            ));
+        }
+    }
     // Let the kernel finish tearing down the connections (10,000 of them after a hold)
     // before the next run measures anything.
     std::thread::sleep(match scenario.work {
@@ -205,6 +235,8 @@ fn run_one(
             p99_us: get("p99_us"),
             cpu_share: get("server_cpu_s") / get("seconds"),
             msgs_per_cpu_s: get("msgs_per_cpu_s"),
+            wire_out: get("wire_out_per_msg"),
+            wire_in: get("wire_in_per_msg"),
         },
         Work::Hold => Sample::Hold {
             conns: get("conns") as usize,
@@ -281,6 +313,9 @@ fn main() -> ExitCode {
             for j in 0..n_sv {
                 let sv = settings.servers[(j + round) % n_sv];
                 let server = &settings.server_list[sv];
+                if !runs(server, scenario) {
+                    continue;
+                }
                 match run_one(&settings, &launcher, server, scenario) {
                     Ok(sample) => {
                         results[sc][sv][round] = Some(sample);
@@ -291,13 +326,17 @@ fn main() -> ExitCode {
                                 p99_us,
                                 cpu_share,
                                 msgs_per_cpu_s,
+                                wire_out,
+                                wire_in,
                             } => format!(
-                                "{:>11} msg/s  p50 {:>6.0} µs  p99 {:>6.0} µs  CPU {:>3.0} %  {:>11} msg/CPU-s",
+                                "{:>11} msg/s  p50 {:>6.0} µs  p99 {:>6.0} µs  CPU {:>3.0} %  {:>11} msg/CPU-s  wire {:.0}/{:.0} B",
                                 thousands(msgs_per_s),
                                 p50_us,
                                 p99_us,
                                 cpu_share * 100.0,
-                                thousands(msgs_per_cpu_s)
+                                thousands(msgs_per_cpu_s),
+                                wire_out,
+                                wire_in
                             ),
                             Sample::Hold {
                                 conns,

@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use crate::Settings;
 use crate::report::{Results, bytes_per_conn, load_values, median, mpcs, thousands};
 use crate::scenarios::{SCENARIOS, Sample, Work};
+use crate::{Settings, runs};
 
 /// One bar: a server's median and the range over the rounds.
 pub(crate) struct Bar {
@@ -39,6 +39,7 @@ pub(crate) fn panels(settings: &Settings, results: &Results) -> Vec<Panel> {
             let bars = settings
                 .servers
                 .iter()
+                .filter(|&&sv| runs(&settings.server_list[sv], scenario))
                 .map(|&sv| {
                     let f: fn(&Sample) -> Option<f64> = if hold { bytes_per_conn } else { mpcs };
                     let values: Vec<f64> = load_values(&results[sc][sv], f)

@@ -4,8 +4,8 @@ use std::time::{Instant, SystemTime};
 
 use sockeye_benches::procfs;
 
-use crate::Settings;
 use crate::scenarios::{MEMORY_TARGET, SCENARIOS, Sample, TARGETS, Work};
+use crate::{Settings, runs};
 
 pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.retain(|v| v.is_finite());
@@ -129,15 +129,19 @@ pub(crate) fn report(
     println!("Medians over the rounds:");
     println!();
     println!(
-        "| scenario | server | msgs/s | p50 RTT µs | p99 RTT µs | server CPU | msgs per server-CPU-s |"
+        "| scenario | server | msgs/s | p50 RTT µs | p99 RTT µs | server CPU | msgs per server-CPU-s \
+         | wire bytes per message, out / in |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for &sc in &settings.scenarios {
         let scenario = &SCENARIOS[sc];
         if let Work::Hold = scenario.work {
             continue;
         }
         for &sv in &settings.servers {
+            if !runs(&settings.server_list[sv], scenario) {
+                continue;
+            }
             let samples = &results[sc][sv];
             let get = |f: fn(&Sample) -> Option<f64>| median(load_values(samples, f));
             let mps = get(|s| match s {
@@ -156,15 +160,25 @@ pub(crate) fn report(
                 Sample::Load { cpu_share, .. } => Some(*cpu_share),
                 Sample::Hold { .. } => None,
             });
+            let out = get(|s| match s {
+                Sample::Load { wire_out, .. } => Some(*wire_out),
+                Sample::Hold { .. } => None,
+            });
+            let back = get(|s| match s {
+                Sample::Load { wire_in, .. } => Some(*wire_in),
+                Sample::Hold { .. } => None,
+            });
             println!(
-                "| {} | {} | {} | {:.0} | {:.0} | {:.0} % | {} |",
+                "| {} | {} | {} | {:.0} | {:.0} | {:.0} % | {} | {} / {} |",
                 scenario.label,
                 settings.server_list[sv].label,
                 thousands(mps),
                 p50,
                 p99,
                 cpu * 100.0,
-                thousands(get(mpcs))
+                thousands(get(mpcs)),
+                thousands(out),
+                thousands(back)
             );
         }
     }
@@ -192,6 +206,9 @@ pub(crate) fn report(
             let cells: Vec<String> = peers
                 .iter()
                 .map(|&p| {
+                    if !runs(&settings.server_list[p], &SCENARIOS[sc]) {
+                        return "not run (no permessage-deflate)".to_owned();
+                    }
                     let rounds = round_ratios(results, sc, p);
                     let each: Vec<String> = rounds.iter().map(|r| ratio(*r)).collect();
                     format!("**{}** ({})", ratio(median(rounds)), each.join(", "))

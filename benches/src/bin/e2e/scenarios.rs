@@ -10,6 +10,9 @@ pub(crate) enum Work {
         size: usize,
         kind: Kind,
         depth: usize,
+        /// The load generator offers permessage-deflate (RFC 7692) and sends compressed
+        /// frames; only servers that can compress run it.
+        deflate: bool,
     },
     /// Idle connections (the count comes from the run's settings).
     Hold,
@@ -30,6 +33,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             size: 20,
             kind: Kind::Ascii,
             depth: 1,
+            deflate: false,
         },
     },
     Scenario {
@@ -40,6 +44,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             size: 16 << 10,
             kind: Kind::Binary,
             depth: 1,
+            deflate: false,
         },
     },
     Scenario {
@@ -50,6 +55,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             size: 16 << 10,
             kind: Kind::Utf8,
             depth: 1,
+            deflate: false,
         },
     },
     Scenario {
@@ -60,6 +66,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             size: 20,
             kind: Kind::Ascii,
             depth: 16,
+            deflate: false,
         },
     },
     Scenario {
@@ -70,6 +77,51 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             size: 1 << 20,
             kind: Kind::Binary,
             depth: 1,
+            deflate: false,
+        },
+    },
+    Scenario {
+        id: "chat",
+        label: "100 conns × 512 B chat JSON",
+        work: Work::Load {
+            conns: 100,
+            size: 512,
+            kind: Kind::Chat,
+            depth: 1,
+            deflate: false,
+        },
+    },
+    Scenario {
+        id: "chat-z",
+        label: "100 conns × 512 B chat JSON, deflate",
+        work: Work::Load {
+            conns: 100,
+            size: 512,
+            kind: Kind::Chat,
+            depth: 1,
+            deflate: true,
+        },
+    },
+    Scenario {
+        id: "ticker",
+        label: "10 conns × 8 KiB ticker JSON",
+        work: Work::Load {
+            conns: 10,
+            size: 8 << 10,
+            kind: Kind::Ticker,
+            depth: 1,
+            deflate: false,
+        },
+    },
+    Scenario {
+        id: "ticker-z",
+        label: "10 conns × 8 KiB ticker JSON, deflate",
+        work: Work::Load {
+            conns: 10,
+            size: 8 << 10,
+            kind: Kind::Ticker,
+            depth: 1,
+            deflate: true,
         },
     },
     Scenario {
@@ -126,6 +178,10 @@ pub(crate) enum Sample {
         p99_us: f64,
         cpu_share: f64,
         msgs_per_cpu_s: f64,
+        /// Bytes written to the server per echoed message (frame headers included).
+        wire_out: f64,
+        /// Bytes read back per echoed message.
+        wire_in: f64,
     },
     Hold {
         conns: usize,

@@ -22,7 +22,13 @@ pub(crate) struct Server {
     pub(crate) whole: bool,
     /// Run unless `--servers` says otherwise.
     pub(crate) default: bool,
+    /// Negotiates permessage-deflate, so it runs the compressed scenarios.
+    pub(crate) deflate: bool,
 }
+
+/// The built-in servers that negotiate permessage-deflate (the others decline the offer,
+/// so a compressed scenario would measure them uncompressed under a compressed label).
+const DEFLATE: &[&str] = &["sockeye"];
 
 /// The servers this crate builds (and the `sockeye` binary), as (id, label, program,
 /// args, protocol, whole, default).
@@ -95,7 +101,9 @@ const BUILTIN: &[Builtin] = &[
 
 /// The built-in servers, then every `--peer 'NAME=PATH [ARG...]'` (an external WebSocket
 /// echo server that takes `--listen 127.0.0.1:0` after its arguments and prints its `ws://`
-/// address on its first line).
+/// address on its first line). External peers are taken to compress: one that declines
+/// permessage-deflate fails the compressed scenarios, by name, instead of being measured
+/// uncompressed.
 pub(crate) fn servers(peers: Vec<(String, PathBuf, Vec<String>)>) -> Vec<Server> {
     let builtin =
         BUILTIN.iter().map(
@@ -107,6 +115,7 @@ pub(crate) fn servers(peers: Vec<(String, PathBuf, Vec<String>)>) -> Vec<Server>
                 protocol,
                 whole,
                 default,
+                deflate: DEFLATE.contains(&id),
             },
         );
     let external = peers.into_iter().map(|(name, path, args)| Server {
@@ -117,6 +126,7 @@ pub(crate) fn servers(peers: Vec<(String, PathBuf, Vec<String>)>) -> Vec<Server>
         protocol: Protocol::WebSocket,
         whole: false,
         default: true,
+        deflate: true,
     });
     builtin.chain(external).collect()
 }
