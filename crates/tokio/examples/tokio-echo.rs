@@ -1,0 +1,104 @@
+//! `tokio-echo`: a WebSocket echo server on sockeye-tokio.
+//!
+//! ```text
+//! cargo run --release -p sockeye-tokio --example tokio-echo -- 127.0.0.1:9001
+//! cargo run --release -p sockeye-tokio --example tokio-echo -- --listen 127.0.0.1:0
+//! ```
+//!
+//! Prints `ws://ADDR` on its first line and runs until killed. One current-thread runtime
+//! (one core, like `sockeye echo --threads 1`), a task per connection, `TCP_NODELAY` on.
+//! Every message is echoed as it arrives, in pieces (streaming: a 16 MiB message needs no
+//! 16 MiB buffer, and its echo starts before it has all arrived); pings are answered by
+//! the connection; permessage-deflate is on. Replies are queued (`feed`) and written
+//! together when the connection waits for input: the echoes of one read leave in one
+//! write.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use sockeye_tokio::{DriverConfig, Message, WebSocketStream};
+use tokio::net::{TcpListener, TcpStream};
+
+/// `ADDR` or `--listen ADDR` (what the end-to-end benchmark passes), default
+/// 127.0.0.1:9001.
+fn listen_address() -> Result<SocketAddr, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = match args.as_slice() {
+        [] => return Ok(SocketAddr::from(([127, 0, 0, 1], 9001))),
+        [flag, addr] if flag == "--listen" => addr,
+        [addr] if !addr.starts_with('-') => addr,
+        _ => return Err("usage: tokio-echo [ADDR | --listen ADDR]".into()),
+    };
+    value.parse().map_err(|e| format!("{value}: {e}"))
+}
+
+async fn echo(mut ws: WebSocketStream<TcpStream>) {
+    while let Some(item) = ws.recv().await {
+        match item {
+            Ok(message @ (Message::Chunk(_) | Message::Text(_) | Message::Binary(_))) => {
+                // Refused once a close was received: the stream ends next.
+                let _ = ws.feed(message).await;
+            }
+            Ok(_) => {}
+            // The connection failed (its close frame is queued): polling on lets it out
+            // and ends the stream.
+            Err(_) => {}
+        }
+    }
+}
+
+async fn serve(listen: SocketAddr) -> std::io::Result<()> {
+    let listener = TcpListener::bind(listen).await?;
+    println!("ws://{}", listener.local_addr()?);
+    std::io::stdout().flush()?;
+    let mut config = DriverConfig::default();
+    config.connection.streaming = true;
+    let config = Arc::new(config);
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of descriptors and the like: let the connections run, then retry.
+            Err(_) => {
+                tokio::task::yield_now().await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let config = Arc::clone(&config);
+        tokio::spawn(async move {
+            if let Ok(ws) = sockeye_tokio::accept_with_config(stream, config).await {
+                echo(ws).await;
+            }
+        });
+    }
+}
+
+fn main() -> ExitCode {
+    let listen = match listen_address() {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!("tokio-echo: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tokio-echo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(listen)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tokio-echo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,422 @@
+//! The core every API of this crate is a view of: one transport, one [`Driver`], and the
+//! messages taken from input but not yet handed out. It is poll-based and keeps all of its
+//! state here, none in futures: dropping any future of this crate mid-way loses nothing
+//! that was not already handed to the caller, which is what makes the methods cancel safe.
+//!
+//! Input is processed one message at a time: a read is fed to the driver until its first
+//! message, and the rest waits (in a per-connection stash, only while it is not empty)
+//! until that message has been handed out. So whatever the application sends in answer to
+//! a message is queued before the next frame is even parsed, exactly as if each message
+//! had arrived alone: an echo of a message followed by an invalid frame goes out before
+//! the close frame that the invalid frame causes (Autobahn's strict order, cases 3.2,
+//! 4.1.3, 5.15...).
+//!
+//! One step ([`Conn::poll_drive`]) does the first of: feed the stash's next message;
+//! otherwise write what the driver has (so replies to the whole of a read leave in one
+//! write, once it is processed), shut our side down when the driver asks, run the timer at
+//! [`Driver::poll_timeout`] on tokio's clock, read and feed while the driver wants input.
+//! No protocol decision is made here: bytes in and out of the driver, and its events
+//! copied into owned [`Message`]s.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use sockeye_driver::{Closed, Driver, Event, SharedFrame};
+use sockeye_handshake::Request;
+use sockeye_proto::CloseCode;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
+
+use crate::buffers::{lend_output, reclaim_output, with_read_buffer};
+use crate::{Error, Message};
+
+/// `now` on tokio's clock (paused and advanced in tests like every tokio timer).
+pub(crate) fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// A transport and the driver of its connection.
+#[derive(Debug)]
+pub(crate) struct Conn<S> {
+    pub(crate) io: S,
+    pub(crate) driver: Driver,
+    /// The message taken from input and not yet handed out (one at a time).
+    message: Option<Message>,
+    /// The error that ended the connection, handed out after the message before it.
+    failure: Option<Error>,
+    /// Input read but not yet given to the driver: `stash[stash_at..]`. Empty (and
+    /// without capacity) unless a read held more than one message.
+    stash: Vec<u8>,
+    stash_at: usize,
+    /// The driver may hold events for input it was given already: call `recv` (with the
+    /// stash, possibly empty) before reading again.
+    more: bool,
+    /// Boxed and only while the driver has a deadline: an idle open connection without
+    /// keepalive holds no timer.
+    timer: Option<Pin<Box<Sleep>>>,
+    armed: Option<Instant>,
+    /// Client: the masking keys' OS source failed (checked before every write).
+    masks_failed: Option<Arc<AtomicBool>>,
+    /// Server: a complete request waiting for `accept` or a refusal.
+    pub(crate) request: Option<Box<Request>>,
+    /// The subprotocol agreed on.
+    pub(crate) protocol: Option<Box<str>>,
+    /// How the open connection ended, once it has.
+    pub(crate) closed: Option<Closed>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
+    pub(crate) fn new(io: S, driver: Driver, masks_failed: Option<Arc<AtomicBool>>) -> Self {
+        Self {
+            io,
+            driver,
+            message: None,
+            failure: None,
+            stash: Vec::new(),
+            stash_at: 0,
+            more: false,
+            timer: None,
+            armed: None,
+            masks_failed,
+            request: None,
+            protocol: None,
+            closed: None,
+        }
+    }
+
+    /// The next message (or the error that ended the connection), in arrival order.
+    pub(crate) fn pop(&mut self) -> Option<Result<Message, Error>> {
+        match self.message.take() {
+            Some(message) => Some(Ok(message)),
+            None => self.failure.take().map(Err),
+        }
+    }
+
+    /// Whether a message (or the final error) waits to be handed out.
+    pub(crate) fn has_item(&self) -> bool {
+        self.message.is_some() || self.failure.is_some()
+    }
+
+    /// Records the error that ended the connection (the first one: what follows from it
+    /// is not news).
+    fn fail(&mut self, error: Error) {
+        self.failure.get_or_insert(error);
+    }
+
+    /// Whether everything is over and handed out: the stream's end.
+    pub(crate) fn is_done(&self) -> bool {
+        self.driver.is_finished() && !self.has_item()
+    }
+
+    /// Whether sends should wait: queued output is over the high-water mark.
+    pub(crate) fn over_high_water(&self) -> bool {
+        self.driver.queued() > self.driver.config().write_high_water
+    }
+
+    /// One step of the connection's life (see the module documentation). `Ready` when
+    /// something happened (input fed, a timer run, the end reached, an error queued),
+    /// `Pending` when nothing can move until a waker fires. Callers take the waiting
+    /// message and check [`is_done`](Self::is_done) before each step.
+    pub(crate) fn poll_drive(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        lend_output(&mut self.driver);
+        let step = self.step(cx);
+        if self.closed.is_none() && !self.driver.is_open() {
+            self.closed = self.driver.take_closed();
+        }
+        reclaim_output(&mut self.driver);
+        step
+    }
+
+    fn step(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.driver.is_finished() {
+            return Poll::Ready(());
+        }
+        let now = now();
+        // Input waits for the waiting message to be taken, and for the application's
+        // decision on a request.
+        let may_feed = !self.has_item() && self.request.is_none();
+        if may_feed && self.more {
+            self.feed_stash(now);
+            return Poll::Ready(());
+        }
+        let mut moved = false;
+        if let Poll::Ready(Err(e)) = self.write_out(cx) {
+            self.fail(e);
+            return Poll::Ready(());
+        }
+        if self.driver.wants_write_shutdown() {
+            // §7.1.1: our FIN after our last frame; errors mean the peer is gone, which
+            // the driver learns from the EOF or its linger bound.
+            if Pin::new(&mut self.io).poll_shutdown(cx).is_ready() {
+                self.driver.write_shut();
+                moved = true;
+            }
+        }
+        if self.driver.is_finished() {
+            return Poll::Ready(());
+        }
+        if self.poll_timer(cx).is_ready() {
+            if let Err(e) = self.driver.handle_timeout(now) {
+                let e = Error::from_driver(e, &mut self.driver);
+                self.fail(e);
+            }
+            return Poll::Ready(());
+        }
+        if may_feed && self.driver.wants_read() && self.poll_read(cx, now).is_ready() {
+            return Poll::Ready(());
+        }
+        if moved {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    /// Feeds the stashed input up to its next message.
+    fn feed_stash(&mut self, now: Instant) {
+        let mut stash = core::mem::take(&mut self.stash);
+        let at = self.stash_at.min(stash.len());
+        let used = self.feed(stash.get_mut(at..).unwrap_or_default(), now);
+        self.stash_at = at + used;
+        if self.stash_at < stash.len() {
+            self.stash = stash;
+        } else {
+            // Drained: an idle connection holds no input buffer.
+            self.stash_at = 0;
+        }
+    }
+
+    /// One read into this thread's buffer, fed to the driver; the rest is stashed if
+    /// feeding stopped early.
+    fn poll_read(&mut self, cx: &mut Context<'_>, now: Instant) -> Poll<()> {
+        with_read_buffer(|buf| {
+            let mut read = ReadBuf::new(buf);
+            let polled = Pin::new(&mut self.io).poll_read(cx, &mut read);
+            let n = read.filled().len();
+            match polled {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(())) if n == 0 => {
+                    if let Err(e) = self.driver.recv_eof(now) {
+                        let e = Error::from_driver(e, &mut self.driver);
+                        self.fail(e);
+                    }
+                }
+                Poll::Ready(Ok(())) => {
+                    let input = buf.get_mut(..n).unwrap_or_default();
+                    let used = self.feed(input, now);
+                    if let Some(rest) = input.get(used..)
+                        && !rest.is_empty()
+                    {
+                        // `more` is set: this is fed before anything is read again.
+                        self.stash.extend_from_slice(rest);
+                        self.stash_at = 0;
+                    }
+                }
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(e)) => {
+                    // Reset by the peer or another hard error: nothing more can be sent.
+                    self.driver.abort();
+                    self.fail(Error::Io(e));
+                }
+            }
+            Poll::Ready(())
+        })
+    }
+
+    /// Gives `input` to the driver until its first message, or until it has no event;
+    /// returns the bytes used. After a message `more` is set: the driver may hold more
+    /// (the rest of `input`, or decoded output of the bytes it took).
+    fn feed(&mut self, input: &mut [u8], now: Instant) -> usize {
+        let mut at = 0;
+        loop {
+            let rest = input.get_mut(at..).unwrap_or_default();
+            let r = match self.driver.recv(rest, now) {
+                Ok(r) => r,
+                Err(e) => {
+                    // The connection is over: the rest of this input is not for it.
+                    self.more = false;
+                    let e = Error::from_driver(e, &mut self.driver);
+                    self.fail(e);
+                    return input.len();
+                }
+            };
+            at += r.consumed;
+            let Some(event) = r.event else {
+                self.more = false;
+                return at;
+            };
+            match event {
+                Event::Request(request) => {
+                    // The bytes after the head are the client's first frames: they wait
+                    // for the decision.
+                    self.request = Some(Box::new(request.clone()));
+                    self.more = true;
+                    return at;
+                }
+                // The bytes after the 101 are the server's first frames: on.
+                Event::Open { protocol } => self.protocol = protocol.map(Into::into),
+                event => {
+                    if let Some(message) = Message::from_event(event) {
+                        self.message = Some(message);
+                        self.more = true;
+                        return at;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes what the driver has until it is all written or the transport would block,
+    /// then flushes the transport (a buffering one, TLS, holds bytes until then). An
+    /// error ends the connection.
+    pub(crate) fn write_out(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.driver.is_finished() {
+            return Poll::Ready(Ok(()));
+        }
+        if self
+            .masks_failed
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
+        {
+            // Never send a frame masked with a key that did not come from the OS.
+            self.driver.abort();
+            return Poll::Ready(Err(Error::Random));
+        }
+        loop {
+            let out = self.driver.poll_output();
+            if out.is_empty() {
+                break;
+            }
+            match Pin::new(&mut self.io).poll_write(cx, out) {
+                Poll::Ready(Ok(0)) => {
+                    self.driver.abort();
+                    return Poll::Ready(Err(Error::Io(io::ErrorKind::WriteZero.into())));
+                }
+                Poll::Ready(Ok(n)) => self.driver.written(n),
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(e)) => {
+                    self.driver.abort();
+                    return Poll::Ready(Err(Error::Io(e)));
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        match Pin::new(&mut self.io).poll_flush(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
+            Poll::Ready(Err(e)) => {
+                self.driver.abort();
+                Poll::Ready(Err(Error::Io(e)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// `Ready` once the driver's deadline has passed. The timer exists only while there
+    /// is a deadline, and is re-armed only when the deadline moves.
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(deadline) = self.driver.poll_timeout() else {
+            self.timer = None;
+            self.armed = None;
+            return Poll::Pending;
+        };
+        let when = tokio::time::Instant::from_std(deadline);
+        let sleep = match &mut self.timer {
+            Some(sleep) => {
+                if self.armed != Some(deadline) {
+                    sleep.as_mut().reset(when);
+                }
+                sleep
+            }
+            None => self.timer.insert(Box::pin(tokio::time::sleep_until(when))),
+        };
+        self.armed = Some(deadline);
+        let fired = sleep.as_mut().poll(cx);
+        if fired.is_ready() {
+            // Re-armed on the next poll, even at the same deadline.
+            self.armed = None;
+        }
+        fired
+    }
+
+    /// Queues a message (framed into the output buffer; nothing is written yet).
+    pub(crate) fn send(&mut self, message: &Message) -> Result<(), Error> {
+        lend_output(&mut self.driver);
+        let mut outbox = self.driver.outbox(now());
+        let sent = match message {
+            Message::Text(text) => outbox.send_text(text),
+            Message::Binary(data) => outbox.send_binary(data),
+            Message::Ping(payload) => outbox.ping(payload),
+            Message::Pong(payload) => outbox.pong(payload),
+            Message::Close(frame) => {
+                let (code, reason) = frame
+                    .as_ref()
+                    .map_or((CloseCode::NO_STATUS_RECEIVED, ""), |f| {
+                        (f.code, f.reason.as_str())
+                    });
+                outbox
+                    .close(code, reason)
+                    .map(|()| sockeye_driver::Sent::Queued)
+            }
+            Message::Chunk(chunk) => outbox.send_fragment(chunk.kind, &chunk.data, chunk.last),
+        };
+        reclaim_output(&mut self.driver);
+        sent.map(drop).map_err(Error::from_send)
+    }
+
+    /// Queues a pre-framed message (the compressed frame where this connection may take
+    /// it).
+    pub(crate) fn send_shared(&mut self, frame: &SharedFrame) -> Result<(), Error> {
+        lend_output(&mut self.driver);
+        let sent = self.driver.send_shared(frame, now());
+        reclaim_output(&mut self.driver);
+        sent.map(drop).map_err(Error::from_send)
+    }
+
+    /// Sends must wait while queued output is over the high-water mark: `Ready(Ok)` when
+    /// a message may be queued, an error if none may be sent any more.
+    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if !self.driver.can_send() {
+            return Poll::Ready(Err(Error::ConnectionClosed));
+        }
+        if self.over_high_water() {
+            if let Poll::Ready(Err(e)) = self.poll_flush(cx) {
+                return Poll::Ready(Err(e));
+            }
+            if self.over_high_water() {
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Writes everything queued.
+    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        lend_output(&mut self.driver);
+        let flushed = self.write_out(cx);
+        reclaim_output(&mut self.driver);
+        flushed
+    }
+
+    /// Drives the connection to its end, discarding what arrives (the closing handshake,
+    /// the peer's EOF or the linger bound): how it ended.
+    pub(crate) fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<Closed> {
+        loop {
+            while self.pop().is_some() {}
+            if self.driver.is_finished() {
+                let closed = self.closed.clone().unwrap_or_else(|| Closed {
+                    code: CloseCode::ABNORMAL,
+                    reason: String::new(),
+                    clean: false,
+                });
+                return Poll::Ready(closed);
+            }
+            if self.poll_drive(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+    }
+}
