@@ -57,6 +57,41 @@ impl RawClient {
         }
     }
 
+    /// Sends `extensions` as the `Sec-WebSocket-Extensions` of a hand-written upgrade
+    /// request (hostile values included) and reads the response head: its status code
+    /// and the `Sec-WebSocket-Extensions` it answered with, if any. After a `101` the
+    /// client is ready for frames.
+    pub fn connect_offering(addr: SocketAddr, extensions: &str) -> (Self, u16, Option<String>) {
+        let mut client = Self::connect_tcp(addr);
+        let request = format!(
+            "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Extensions: {extensions}\r\n\r\n"
+        );
+        client.stream.write_all(request.as_bytes()).unwrap();
+        let end = loop {
+            if let Some(at) = client.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+            if !client.try_fill() {
+                break client.buf.len();
+            }
+        };
+        let head = String::from_utf8_lossy(&client.buf[..end]).into_owned();
+        client.buf.drain(..end);
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(0);
+        let agreed = head.lines().find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("sec-websocket-extensions")
+                .then(|| value.trim().to_owned())
+        });
+        (client, status, agreed)
+    }
+
     pub fn connect_tcp(addr: SocketAddr) -> Self {
         let stream = TcpStream::connect(addr).unwrap();
         stream
@@ -102,8 +137,13 @@ impl RawClient {
 
     /// Encodes a masked frame.
     pub fn frame(&mut self, fin: bool, opcode: OpCode, payload: &[u8]) -> Vec<u8> {
+        self.frame_rsv(fin, Rsv::NONE, opcode, payload)
+    }
+
+    /// Encodes a masked frame with reserved bits (RSV1: "Per-Message Compressed").
+    pub fn frame_rsv(&mut self, fin: bool, rsv: Rsv, opcode: OpCode, payload: &[u8]) -> Vec<u8> {
         let key = self.next_key();
-        let h = FrameHeader::new(fin, Rsv::NONE, opcode, Some(key), payload.len() as u64).unwrap();
+        let h = FrameHeader::new(fin, rsv, opcode, Some(key), payload.len() as u64).unwrap();
         let mut out = h.encode().to_vec();
         let at = out.len();
         out.extend_from_slice(payload);
@@ -128,19 +168,35 @@ impl RawClient {
 
     /// The next frame, or None on EOF.
     pub fn recv(&mut self) -> Option<Frame> {
-        let config = ParseConfig::new().max_payload_len(1 << 26);
+        self.recv_rsv().map(|(_, frame)| frame)
+    }
+
+    /// The next frame and its reserved bits, or None on EOF.
+    /// RSV1 is let through (it is the permessage-deflate tests' business to check it).
+    pub fn recv_rsv(&mut self) -> Option<(Rsv, Frame)> {
+        let config = ParseConfig::new()
+            .max_payload_len(1 << 26)
+            .allowed_rsv(Rsv::RSV1);
         loop {
-            if let Ok(Status::Complete(h)) = parse_header(&self.buf, &config) {
+            let parsed = parse_header(&self.buf, &config);
+            assert!(
+                parsed.is_ok(),
+                "a malformed frame from the server: {parsed:?}"
+            );
+            if let Ok(Status::Complete(h)) = parsed {
                 let total = h.len() + h.payload_len() as usize;
                 if self.buf.len() >= total {
                     assert!(h.mask().is_none(), "server frames are unmasked (§5.1)");
                     let payload = self.buf[h.len()..total].to_vec();
                     self.buf.drain(..total);
-                    return Some(Frame {
-                        fin: h.fin(),
-                        opcode: h.opcode(),
-                        payload,
-                    });
+                    return Some((
+                        h.rsv(),
+                        Frame {
+                            fin: h.fin(),
+                            opcode: h.opcode(),
+                            payload,
+                        },
+                    ));
                 }
             }
             if !self.try_fill() {
