@@ -297,3 +297,39 @@ fn memory_modes_hold_what_they_promise() {
     .unwrap();
     assert_eq!(ext.holds_state(), (true, false));
 }
+
+#[test]
+fn a_message_sent_as_one_piece_is_a_whole_message() {
+    use sockeye_proto::{Extension, MessageKind};
+    // A streaming echo answers every message that arrived in one read with one piece:
+    // it must take the shared compressor, not make one of its own per message.
+    let shared = SharedCompressor::new(1, 15);
+    let p = params(true, false, 15, 15);
+    let mut ext = PerMessageDeflate::new(Role::Server, p, options(Memory::Keep, 64))
+        .with_shared_compressor(shared);
+    let text = "one piece, one piece, one piece. ".repeat(20);
+    let mut out = Vec::new();
+    let rsv = ext
+        .encode_fragment(MessageKind::Text, text.as_bytes(), true, true, &mut out)
+        .unwrap();
+    assert_eq!(rsv, Rsv::RSV1);
+    assert!(out.len() * 4 < text.len());
+    assert_eq!(
+        ext.holds_state(),
+        (false, false),
+        "no compressor of its own"
+    );
+    // Incompressible, with a fresh window: sent as it is, like a whole message (§6.1).
+    let noise = messages(7).swap_remove(2);
+    out.clear();
+    let rsv = ext
+        .encode_fragment(MessageKind::Binary, &noise, true, true, &mut out)
+        .unwrap();
+    assert_eq!((rsv, out.len()), (Rsv::NONE, 0));
+    // A message in several pieces still needs its own compressor (between the pieces
+    // the shared one serves other connections).
+    out.clear();
+    ext.encode_fragment(MessageKind::Text, text.as_bytes(), true, false, &mut out)
+        .unwrap();
+    assert_eq!(ext.holds_state(), (true, false));
+}
