@@ -1,29 +1,99 @@
-//! `docs/conformance.md`, generated from in-memory runs of Sockeye's server and client
-//! roles and the golden files.
+//! `docs/conformance.md`, generated: Sockeye's results on the real suite (the committed
+//! verdict files of `conformance/expected/suite/`), the harness's agreement with the
+//! suite per peer (those files beside `conformance/expected/harness/`), and Sockeye's
+//! in-memory results with the golden files' reasons.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
+use sockeye_driver::DriverConfig;
+
+use crate::case::id_key;
 use crate::catalog::section_title;
-use crate::golden::Golden;
+use crate::golden::{self, Golden};
+use crate::memory::{Chunking, SutRole};
 use crate::report::Report;
-use crate::verdict::Verdict;
+use crate::suite::{self, Verdicts};
+use crate::verdict::{CloseVerdict, Verdict};
+use crate::{CaseFilter, Options, run_in_memory};
 
 /// Notes on third-party peers (hand-written; included verbatim).
 pub const THIRD_PARTY: &str = include_str!("../third_party.md");
 
-fn table(s: &mut String, report: &Report) {
+/// `conformance/expected/`.
+pub fn expected_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("expected")
+}
+
+/// Everything the document is made of.
+#[derive(Debug)]
+pub struct Inputs {
+    /// Sockeye's server role in memory.
+    pub memory_server: Report,
+    /// Sockeye's client role in memory.
+    pub memory_client: Report,
+    /// The golden files.
+    pub golden_server: Golden,
+    /// The golden files.
+    pub golden_client: Golden,
+    /// The real suite's verdicts, by file stem (`sockeye-server`, `ws-server`, …).
+    pub suite: BTreeMap<String, Verdicts>,
+    /// The harness's verdicts on the same peers, by file stem.
+    pub harness: BTreeMap<String, Verdicts>,
+}
+
+fn load_dir(dir: &Path) -> Result<BTreeMap<String, Verdicts>, String> {
+    let mut m = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(m);
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "json")
+            && let Some(stem) = p.file_stem().and_then(|s| s.to_str())
+        {
+            m.insert(stem.to_owned(), Verdicts::load(&p)?);
+        }
+    }
+    Ok(m)
+}
+
+impl Inputs {
+    /// Runs Sockeye in memory (both roles) and reads the committed files.
+    ///
+    /// # Errors
+    /// A file that does not parse.
+    pub fn load(opts: &Options) -> Result<Self, String> {
+        let config = DriverConfig::default();
+        let all = CaseFilter::all();
+        let parse = |t: &str| Golden::parse(t).map_err(|e| e.to_string());
+        Ok(Self {
+            memory_server: run_in_memory(SutRole::Server, &config, Chunking::Whole, &all, opts),
+            memory_client: run_in_memory(SutRole::Client, &config, Chunking::Whole, &all, opts),
+            golden_server: parse(golden::SOCKEYE_SERVER)?,
+            golden_client: parse(golden::SOCKEYE_CLIENT)?,
+            suite: load_dir(&expected_dir().join("suite"))?,
+            harness: load_dir(&expected_dir().join("harness"))?,
+        })
+    }
+}
+
+type Rows = BTreeMap<u32, BTreeMap<Verdict, usize>>;
+
+fn section_table(s: &mut String, by_section: &Rows) {
     let _ = writeln!(
         s,
         "| Section | Cases | OK | NON-STRICT | INFORMATIONAL | UNIMPLEMENTED | FAILED |"
     );
     let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|");
-    for (section, counts) in report.by_section() {
+    for (section, counts) in by_section {
         let n = |v| counts.get(&v).copied().unwrap_or(0);
         let total: usize = counts.values().sum();
         let _ = writeln!(
             s,
             "| {section} {} | {total} | {} | {} | {} | {} | {} |",
-            section_title(section),
+            section_title(*section),
             n(Verdict::Ok),
             n(Verdict::NonStrict),
             n(Verdict::Informational),
@@ -31,123 +101,214 @@ fn table(s: &mut String, report: &Report) {
             n(Verdict::Failed)
         );
     }
-    let _ = writeln!(s, "\n{}\n", report.summary_line());
+    let _ = writeln!(s);
 }
 
-fn non_ok(s: &mut String, report: &Report, golden: &Golden) {
-    let rows: Vec<_> = report
-        .results
+fn sections_of(v: &Verdicts) -> Rows {
+    let mut m: Rows = BTreeMap::new();
+    for (id, c) in &v.cases {
+        let sec = id_key(id).first().copied().unwrap_or(0);
+        *m.entry(sec).or_default().entry(c.behavior).or_insert(0) += 1;
+    }
+    m
+}
+
+fn counts_line(v: &Verdicts) -> String {
+    let counts = v.counts();
+    let parts: Vec<String> = Verdict::ALL
         .iter()
-        .filter(|r| r.behavior != Verdict::Ok)
+        .filter_map(|x| counts.get(x).map(|n| format!("{n} {x}")))
         .collect();
+    let close_bad = v
+        .cases
+        .values()
+        .filter(|c| !c.behavior_close.is_strict())
+        .count();
+    format!(
+        "{} cases: {}; behaviorClose other than OK/INFORMATIONAL: {close_bad}",
+        v.cases.len(),
+        parts.join(", ")
+    )
+}
+
+fn non_ok_rows(s: &mut String, rows: Vec<(String, Verdict, CloseVerdict)>, golden: &Golden) {
     if rows.is_empty() {
-        let _ = writeln!(s, "Every case is OK.\n");
+        let _ = writeln!(s, "Every case is OK in both verdicts.\n");
         return;
     }
-    let _ = writeln!(s, "| Case | Verdict | Close | Why |");
-    let _ = writeln!(s, "|---|---|---|---|");
-    for r in rows {
-        let why = golden.cases.get(&r.id).map_or_else(
-            || format!("(not in golden) {}", r.reason()),
+    // Long runs of the same verdict and reason (e.g. sections 12 and 13 without
+    // permessage-deflate) are one row.
+    let mut grouped: Vec<(Vec<String>, Verdict, CloseVerdict, String)> = Vec::new();
+    for (id, b, c) in rows {
+        let why = golden.cases.get(&id).map_or_else(
+            || "(not in the golden file)".to_owned(),
             |g| g.reason.clone(),
         );
+        match grouped.last_mut() {
+            Some(last) if last.1 == b && last.2 == c && last.3 == why => last.0.push(id),
+            _ => grouped.push((vec![id], b, c, why)),
+        }
+    }
+    let _ = writeln!(s, "| Case | behavior | behaviorClose | Why |");
+    let _ = writeln!(s, "|---|---|---|---|");
+    for (ids, b, c, why) in grouped {
+        let label = match ids.as_slice() {
+            [one] => one.clone(),
+            [first, .., last] => format!("{first} – {last} ({} cases)", ids.len()),
+            [] => String::new(),
+        };
+        let _ = writeln!(s, "| {label} | {b} | {c} | {} |", why.replace('|', "\\|"));
+    }
+    let _ = writeln!(s);
+}
+
+fn report_rows(r: &Report) -> Vec<(String, Verdict, CloseVerdict)> {
+    r.results
+        .iter()
+        .filter(|x| x.behavior != Verdict::Ok || x.behavior_close != CloseVerdict::Ok)
+        .map(|x| (x.id.clone(), x.behavior, x.behavior_close))
+        .collect()
+}
+
+fn verdict_rows(v: &Verdicts) -> Vec<(String, Verdict, CloseVerdict)> {
+    let mut ids: Vec<&String> = v.cases.keys().collect();
+    ids.sort_by_key(|id| id_key(id));
+    ids.into_iter()
+        .filter_map(|id| {
+            let c = v.cases[id];
+            (c.behavior != Verdict::Ok || c.behavior_close != CloseVerdict::Ok)
+                .then(|| (id.clone(), c.behavior, c.behavior_close))
+        })
+        .collect()
+}
+
+fn agreement(s: &mut String, input: &Inputs) {
+    let _ = writeln!(
+        s,
+        "| Peer | Role | Version | Cases | Same verdicts | Agreement | Suite FAILED, harness OK | Disagreements (suite → harness) |"
+    );
+    let _ = writeln!(s, "|---|---|---|---:|---:|---:|---:|---|");
+    for (stem, sv) in &input.suite {
+        if stem.starts_with("sockeye-") {
+            continue;
+        }
+        let Some(hv) = input.harness.get(stem) else {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | — | — | not run | — | — |",
+                sv.agent,
+                sv.role,
+                sv.peer_version.as_deref().unwrap_or("?")
+            );
+            continue;
+        };
+        let a = suite::compare(sv, hv);
+        let diffs: Vec<String> = a
+            .disagreements
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}: {}/{} → {}/{}",
+                    d.id,
+                    d.suite.behavior,
+                    d.suite.behavior_close,
+                    d.harness.behavior,
+                    d.harness.behavior_close
+                )
+            })
+            .collect();
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} |",
-            r.id,
-            r.behavior,
-            r.behavior_close.as_str(),
-            why.replace('|', "\\|")
+            "| {} | {} | {} | {} | {} | {:.1}% | {} | {} |",
+            sv.agent,
+            sv.role,
+            sv.peer_version.as_deref().unwrap_or("?"),
+            a.cases,
+            a.agree,
+            a.percent(),
+            a.missed_failures.len(),
+            if diffs.is_empty() {
+                "none".to_owned()
+            } else {
+                diffs.join("; ")
+            }
         );
     }
     let _ = writeln!(s);
 }
 
 /// The whole document.
-pub fn markdown(
-    server: &Report,
-    client: &Report,
-    golden_server: &Golden,
-    golden_client: &Golden,
-) -> String {
+pub fn markdown(input: &Inputs) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "# Conformance\n");
-    let _ = writeln!(
-        s,
-        "<!-- Generated by `cargo run --release -p sockeye-conformance -- docs > docs/conformance.md`; \
-         edit conformance/third_party.md and conformance/src/docs.rs instead. -->\n"
-    );
-    let _ = writeln!(
-        s,
-        "`sockeye-conformance` replays an Autobahn|Testsuite-style catalog ({} cases in sections \
-         1–7, 9 and 10, written from RFC 6455 with Autobahn's case ids) against Sockeye in memory, \
-         against any WebSocket server over TCP, and — as a fuzzing server speaking Autobahn's URL \
-         protocol — against any WebSocket client. Verdicts follow Autobahn: OK, NON-STRICT (a \
-         SHOULD missed, or a permitted shortcut Autobahn counts against), INFORMATIONAL, \
-         UNIMPLEMENTED, FAILED; `behaviorClose` records the close (OK, WRONG CODE, UNCLEAN, \
-         NON-STRICT for late failure, FAILED).\n",
-        server.results.len()
-    );
-    let _ = writeln!(s, "## Running it\n");
-    let _ = writeln!(
-        s,
-        "```sh\n\
-         # the whole catalog in memory against sockeye-proto (both roles, three chunkings, golden check)\n\
-         cargo test -p sockeye-conformance\n\
-         # any echo server (ws:// only), one TCP connection per case\n\
-         cargo run --release -p sockeye-conformance -- server ws://127.0.0.1:9001 [--cases 6.4.*] [--report DIR] [--agent NAME]\n\
-         # a fuzzing server for any client (Autobahn's /getCaseCount, /runCase, /updateReports)\n\
-         cargo run --release -p sockeye-conformance -- client --listen 127.0.0.1:9001 [--report DIR]\n\
-         # in memory from the command line, and this document\n\
-         cargo run --release -p sockeye-conformance -- memory server --chunking bytes\n\
-         cargo run --release -p sockeye-conformance -- docs > docs/conformance.md\n\
-         ```\n"
-    );
-    let _ = writeln!(
-        s,
-        "Release builds use the full section 9 sizes (messages up to 16 MiB, 4 MiB in 65,536 \
-         fragments); debug builds and `cargo test` use one sixteenth of the message sizes, with \
-         the suite's fragment sizes (9.3.1: 256 KiB in 4,096 fragments of 64 bytes). `--full` / `--reduced` override. `DIR/index.json` has Autobahn's \
-         shape (`{{agent: {{case: {{behavior, behaviorClose, duration, reportfile}}}}}}`) and every case \
-         has its own JSON file with the expectation, what was received and the exchange.\n"
-    );
-    for (title, report, golden) in [
+    s.push_str(include_str!("../docs_intro.md"));
+    let _ = writeln!(s, "\n## Sockeye on the real Autobahn|Testsuite\n");
+    for (stem, title, golden) in [
         (
-            "Sockeye as a server (sockeye-proto in memory, tester as client)",
-            server,
-            golden_server,
+            "sockeye-server",
+            "As a server (`sockeye echo --threads 1`, wstest's fuzzingclient)",
+            &input.golden_server,
         ),
         (
-            "Sockeye as a client (sockeye-proto in memory, tester as server)",
-            client,
-            golden_client,
+            "sockeye-client",
+            "As a client (the `autobahn-client` example, wstest's fuzzingserver)",
+            &input.golden_client,
+        ),
+    ] {
+        let _ = writeln!(s, "### {title}\n");
+        match input.suite.get(stem) {
+            Some(v) => {
+                let time = v
+                    .run_seconds
+                    .map_or(String::new(), |t| format!(", run time {t:.0} s"));
+                let _ = writeln!(
+                    s,
+                    "{} ({}{time}): {}.\n",
+                    v.suite,
+                    v.peer_version.as_deref().unwrap_or(stem),
+                    counts_line(v)
+                );
+                section_table(&mut s, &sections_of(v));
+                let _ = writeln!(
+                    s,
+                    "Cases that are not OK (reasons from `conformance/expected/`):\n"
+                );
+                non_ok_rows(&mut s, verdict_rows(v), golden);
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "No recorded run (`conformance/expected/suite/{stem}.json`).\n"
+                );
+            }
+        }
+    }
+    let _ = writeln!(s, "## The harness against the suite, peer by peer\n");
+    let _ = writeln!(
+        s,
+        "The real suite's verdicts (`conformance/expected/suite/`) beside the harness's on the same \
+         peers (`conformance/expected/harness/`), case by case: the same `behavior` *and* the same \
+         `behaviorClose` count as agreement. `cargo test` re-runs the harness against every installed \
+         peer and fails below 99% or on any case the suite FAILED that the harness calls OK \
+         (`conformance/tests/suite_agreement.rs`, `benches/tests/suite_agreement.rs`).\n"
+    );
+    agreement(&mut s, input);
+    for (title, report, golden) in [
+        (
+            "Sockeye as a server in memory (the harness, tester as client)",
+            &input.memory_server,
+            &input.golden_server,
+        ),
+        (
+            "Sockeye as a client in memory (the harness, tester as server)",
+            &input.memory_client,
+            &input.golden_client,
         ),
     ] {
         let _ = writeln!(s, "## {title}\n");
-        table(&mut s, report);
-        let _ = writeln!(
-            s,
-            "Cases that are not OK (reasons from `conformance/expected/`):\n"
-        );
-        non_ok(&mut s, report, golden);
+        section_table(&mut s, &report.by_section());
+        let _ = writeln!(s, "{}\n", report.summary_line());
+        non_ok_rows(&mut s, report_rows(report), golden);
     }
-    let _ = writeln!(s, "## Chunkings, drivers and findings\n");
-    let _ = writeln!(
-        s,
-        "`cargo test` runs the catalog for both roles under three chunkings of the bytes the \
-         connection reads — whole reads, one byte per `recv`, and random pieces — and fails if a \
-         verdict differs between chunkings or is worse than the golden files. Reads model \
-         loopback TCP: frames written back to back arrive as one read, each chop of a chopped \
-         write as a read of its own. The connection in memory is a `sockeye-driver` driver, \
-         the one the server and clients run over sockets. Over loopback the same catalog runs \
-         against the real sockeye-server and, through the fuzzing server, the real \
-         sockeye-client (`conformance/tests/sockeye_stack.rs`); the TCP drivers are also \
-         tested against a small sockeye-proto echo server and an Autobahn-style client \
-         driver (`conformance/tests/tcp_loopback.rs`); and the property suites run generated \
-         fragmented sequences (with pings, pongs, empty fragments and single faults) in memory \
-         and against sockeye-server over loopback.\n"
-    );
-
     s.push_str(THIRD_PARTY);
     s
 }

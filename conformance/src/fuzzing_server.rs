@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -19,9 +19,10 @@ use serde_json::json;
 
 use crate::Options;
 use crate::case::Case;
+use crate::handshake;
 use crate::report::Report;
-use crate::runner::{TesterRole, run_case};
-use crate::tcp::{Accepted, TcpTransport, accept};
+use crate::runner::{Opening, run_case};
+use crate::tcp::{Accepted, accept};
 use crate::transport::{Incoming, Transport};
 use crate::verdict::CaseResult;
 use crate::wire::{encode_frame, take_frames};
@@ -35,6 +36,11 @@ struct Shared {
     report_dir: Option<PathBuf>,
     results: Mutex<Results>,
     verbose: bool,
+    /// Stop after this many `/updateReports` (the CLI's `--exit-after`).
+    exit_after: Option<usize>,
+    updates: AtomicUsize,
+    done: AtomicBool,
+    addr: SocketAddr,
 }
 
 /// The fuzzing server, bound and ready.
@@ -68,6 +74,7 @@ impl FuzzingServer {
         report_dir: Option<PathBuf>,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr)?;
+        let addr = listener.local_addr()?;
         Ok(Self {
             listener,
             shared: Arc::new(SharedDebug(Shared {
@@ -76,6 +83,10 @@ impl FuzzingServer {
                 report_dir,
                 results: Mutex::new(BTreeMap::new()),
                 verbose: false,
+                exit_after: None,
+                updates: AtomicUsize::new(0),
+                done: AtomicBool::new(false),
+                addr,
             })),
         })
     }
@@ -84,6 +95,14 @@ impl FuzzingServer {
     pub fn verbose(mut self, verbose: bool) -> Self {
         if let Some(s) = Arc::get_mut(&mut self.shared) {
             s.0.verbose = verbose;
+        }
+        self
+    }
+
+    /// Stop serving once `n` agents had their reports updated (`None`: serve on).
+    pub fn exit_after(mut self, n: Option<usize>) -> Self {
+        if let Some(s) = Arc::get_mut(&mut self.shared) {
+            s.0.exit_after = n;
         }
         self
     }
@@ -97,12 +116,13 @@ impl FuzzingServer {
     }
 
     /// Serves until `stop` is set (and a connection wakes the accept loop; see
-    /// [`FuzzingServerHandle::stop`]). Each connection runs on its own thread; all are
-    /// joined before this returns.
-    pub fn serve(&self, stop: &AtomicBool) {
+    /// [`FuzzingServerHandle::stop`]) or the [`exit_after`](Self::exit_after) count is
+    /// reached. Each connection runs on its own thread; all are joined before this
+    /// returns the reports, one per agent.
+    pub fn serve(&self, stop: &AtomicBool) -> Vec<Report> {
         let mut workers: Vec<JoinHandle<()>> = Vec::new();
         for stream in self.listener.incoming() {
-            if stop.load(Ordering::SeqCst) {
+            if stop.load(Ordering::SeqCst) || self.shared.0.done.load(Ordering::SeqCst) {
                 break;
             }
             let Ok(stream) = stream else { continue };
@@ -113,6 +133,7 @@ impl FuzzingServer {
         for w in workers {
             let _ = w.join();
         }
+        reports(&self.shared.0, None)
     }
 
     /// Serves on a background thread.
@@ -124,7 +145,9 @@ impl FuzzingServer {
         let stop = Arc::new(AtomicBool::new(false));
         let shared = Arc::clone(&self.shared);
         let flag = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || self.serve(&flag));
+        let thread = std::thread::spawn(move || {
+            self.serve(&flag);
+        });
         Ok(FuzzingServerHandle {
             addr,
             stop,
@@ -195,18 +218,18 @@ fn reports(s: &Shared, only: Option<&str>) -> Vec<Report> {
 }
 
 fn handle(s: &Shared, stream: TcpStream) {
-    let Ok(mut a) = accept(stream, s.opts.timing.wait.max(Duration::from_secs(5))) else {
+    let Ok(mut a) = accept(stream, s.opts.timing.open_handshake) else {
         return;
     };
     let agent = a.param("agent").unwrap_or("unknown").to_owned();
     let case_no = a.param("case").and_then(|c| c.parse::<usize>().ok());
     match a.path.as_str() {
-        "/getCaseCount" => reply(&mut a.transport, Some(s.cases.len().to_string())),
+        "/getCaseCount" => reply(&mut a, Some(s.cases.len().to_string())),
         "/getCaseInfo" => {
             let info = case_no
                 .and_then(|n| s.cases.get(n.wrapping_sub(1)))
                 .map(|c| json!({"id": c.id, "description": c.description}).to_string());
-            reply(&mut a.transport, info);
+            reply(&mut a, info);
         }
         "/getCaseStatus" => {
             let results = s.results.lock().unwrap_or_else(PoisonError::into_inner);
@@ -214,15 +237,21 @@ fn handle(s: &Shared, stream: TcpStream) {
                 .and_then(|n| results.get(&agent)?.get(&(n.wrapping_sub(1))))
                 .map(|r| json!({"behavior": r.behavior.as_str()}).to_string());
             drop(results);
-            reply(&mut a.transport, status);
+            reply(&mut a, status);
         }
         "/runCase" => run(s, a, &agent, case_no),
         "/updateReports" => {
             let only = a.param("agent").map(str::to_owned);
             update_reports(s, only.as_deref());
-            reply(&mut a.transport, None);
+            reply(&mut a, None);
+            let n = s.updates.fetch_add(1, Ordering::SeqCst) + 1;
+            if s.exit_after.is_some_and(|max| n >= max) {
+                s.done.store(true, Ordering::SeqCst);
+                // Wake the accept loop.
+                let _ = TcpStream::connect_timeout(&s.addr, Duration::from_secs(1));
+            }
         }
-        _ => reply(&mut a.transport, None),
+        _ => reply(&mut a, None),
     }
 }
 
@@ -245,16 +274,16 @@ fn run(s: &Shared, mut a: Accepted, agent: &str, case_no: Option<usize>) {
         .and_then(|n| n.checked_sub(1))
         .filter(|i| *i < s.cases.len())
     else {
-        reply(&mut a.transport, None);
+        reply(&mut a, None);
         return;
     };
     let case = &s.cases[index];
     let result = run_case(
         case,
-        TesterRole::Server,
+        Opening::Server(&a.request, &a.leftover),
         &mut a.transport,
         &s.opts.timing,
-        s.opts.seed,
+        s.opts.seed.wrapping_add(index as u64),
     );
     drop(a);
     s.results
@@ -265,8 +294,13 @@ fn run(s: &Shared, mut a: Accepted, agent: &str, case_no: Option<usize>) {
         .insert(index, result);
 }
 
-/// Sends an optional text message, then closes (1000) and waits briefly for the answer.
-fn reply(t: &mut TcpTransport, text: Option<String>) {
+/// Accepts, sends an optional text message, then closes (1000) and waits briefly for the
+/// answer.
+fn reply(a: &mut Accepted, text: Option<String>) {
+    let t = &mut a.transport;
+    if handshake::server(t, &a.request, &a.leftover, None).is_err() {
+        return;
+    }
     let mut out = Vec::new();
     if let Some(text) = text {
         out.extend_from_slice(&encode_frame(true, 0, 1, None, text.as_bytes()));

@@ -1,13 +1,13 @@
-//! Golden expected results: every case that is not OK for Sockeye, with the reason, in
-//! `conformance/expected/*.json` (as rustls keeps its BoGo configuration). A run that is
-//! worse than golden on any case is a regression.
+//! Golden expected results: every case that is not OK for Sockeye (in `behavior` or in
+//! `behaviorClose`), with the reason, in `conformance/expected/*.json` (as rustls keeps
+//! its BoGo configuration). A run that is worse than golden on any case is a regression.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::report::Report;
-use crate::verdict::Verdict;
+use crate::verdict::{CloseVerdict, Verdict};
 
 /// The golden file of one role.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -24,8 +24,20 @@ pub struct Golden {
 pub struct GoldenCase {
     /// The verdict accepted for now.
     pub behavior: Verdict,
+    /// The close verdict accepted for now.
+    #[serde(rename = "behaviorClose", default = "close_ok")]
+    pub behavior_close: CloseVerdict,
     /// Why.
     pub reason: String,
+}
+
+fn close_ok() -> CloseVerdict {
+    CloseVerdict::Ok
+}
+
+/// 0 for OK and INFORMATIONAL, 1 for anything else.
+fn close_badness(c: CloseVerdict) -> u8 {
+    u8::from(!c.is_strict())
 }
 
 /// Sockeye as a server (built in).
@@ -42,9 +54,13 @@ impl Golden {
         serde_json::from_str(json)
     }
 
-    /// The accepted verdict of a case (OK unless listed).
-    pub fn expected(&self, id: &str) -> Verdict {
-        self.cases.get(id).map_or(Verdict::Ok, |c| c.behavior)
+    /// The accepted verdicts of a case (OK, OK unless listed).
+    pub fn expected(&self, id: &str) -> (Verdict, CloseVerdict) {
+        self.cases
+            .get(id)
+            .map_or((Verdict::Ok, CloseVerdict::Ok), |c| {
+                (c.behavior, c.behavior_close)
+            })
     }
 
     /// Compares a report: (regressions, improvements), each a line per case.
@@ -52,20 +68,22 @@ impl Golden {
         let mut worse = Vec::new();
         let mut better = Vec::new();
         for r in &report.results {
-            let want = self.expected(&r.id);
-            let got = r.behavior;
-            if got.badness() > want.badness() {
+            let (want, want_close) = self.expected(&r.id);
+            let (got, got_close) = (r.behavior, r.behavior_close);
+            let worse_now = got.badness() > want.badness()
+                || close_badness(got_close) > close_badness(want_close);
+            let better_now = got.badness() < want.badness()
+                || close_badness(got_close) < close_badness(want_close);
+            if worse_now {
                 worse.push(format!(
-                    "{}: {} (golden {}): {}",
+                    "{}: {got} / {got_close} (golden {want} / {want_close}): {}",
                     r.id,
-                    got,
-                    want,
                     r.reason()
                 ));
-            } else if got.badness() < want.badness() {
+            } else if better_now {
                 better.push(format!(
-                    "{}: now {} (golden {}); update the golden file",
-                    r.id, got, want
+                    "{}: now {got} / {got_close} (golden {want} / {want_close}); update the golden file",
+                    r.id
                 ));
             }
         }
@@ -75,15 +93,22 @@ impl Golden {
     /// A golden file listing every non-OK case of `report`, keeping known reasons.
     pub fn from_report(report: &Report, previous: &Self, description: &str) -> Self {
         let mut cases = BTreeMap::new();
-        for r in report.results.iter().filter(|r| r.behavior != Verdict::Ok) {
+        for r in report
+            .results
+            .iter()
+            .filter(|r| r.behavior != Verdict::Ok || r.behavior_close != CloseVerdict::Ok)
+        {
+            // A known reason is kept while the verdicts stay the same.
             let reason = previous
                 .cases
                 .get(&r.id)
+                .filter(|c| (c.behavior, c.behavior_close) == (r.behavior, r.behavior_close))
                 .map_or_else(|| format!("observed: {}", r.reason()), |c| c.reason.clone());
             cases.insert(
                 r.id.clone(),
                 GoldenCase {
                     behavior: r.behavior,
+                    behavior_close: r.behavior_close,
                     reason,
                 },
             );

@@ -1,21 +1,24 @@
-//! Driver 1: the peer under test is a `sockeye-driver` [`Driver`] in memory, in the open
-//! phase, running an echo application, fed the tester's bytes under a chosen [`Chunking`].
-//! It is the same driver the mio server and clients run over sockets, so the in-memory
-//! verdicts are theirs.
+//! Driver 1: the peer under test is a `sockeye-driver` [`Driver`] in memory, running an
+//! echo application, fed the tester's bytes under a chosen [`Chunking`]. It is the
+//! driver the mio server and clients run over sockets, opening handshake included (so
+//! permessage-deflate is negotiated exactly as the real server and client would, from the
+//! [`DriverConfig`]).
 //!
-//! Time is virtual: pauses and waits advance the clock given to the driver, so the whole
-//! catalog runs in memory in a moment, timers included.
+//! Time is virtual: waiting advances the clock given to the driver, which fires its own
+//! timers on the way, so the suite's real-time timers cost nothing here.
 //!
-//! Reads model loopback TCP: what the tester writes between two of its waits arrives
-//! as one read (as the kernel coalesces back-to-back writes), except that each chop of
-//! a chopped write is a read of its own; the [`Chunking`] then cuts every read into
-//! `recv` calls.
+//! Reads model loopback TCP: each write of the tester (one callback's frames, or one
+//! queued piece) is one read, which the [`Chunking`] cuts into `recv` calls; what the
+//! peer writes reaches the tester [`LATENCY`] later, as on loopback, where the suite's
+//! queued writes (50 µs apart) go out before the answer to the first of them is back.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sockeye_driver::{Driver, DriverConfig, Event};
-use sockeye_proto::{Config, Connection, MaskSource};
+use sockeye_driver::{Driver, DriverConfig, Event, Stage};
+use sockeye_handshake::{Accept, ClientRequest, WsUrl};
+use sockeye_proto::MaskSource;
 
 use crate::rng::Rng;
 use crate::transport::{Incoming, Transport};
@@ -71,6 +74,12 @@ pub enum SutRole {
     Client,
 }
 
+/// From the peer's write to the tester's read (virtual time).
+pub const LATENCY: Duration = Duration::from_micros(100);
+
+/// The URL the in-memory client connects to (only its path and host are used).
+pub const MEMORY_URL: &str = "ws://memory.test/";
+
 /// The in-memory peer: a [`Driver`] with an echo application.
 #[derive(Debug)]
 pub struct MemoryPeer {
@@ -78,41 +87,46 @@ pub struct MemoryPeer {
     now: Instant,
     chunking: Chunking,
     rng: Rng,
-    /// Written by the peer, not yet read by the tester.
-    out: Vec<u8>,
-    /// Written by the tester, not yet read by the peer.
-    input: Vec<u8>,
-    /// The peer closed (or dropped) TCP.
+    /// Written by the peer, not yet read by the tester, with when it can be read.
+    out: VecDeque<(Instant, Vec<u8>)>,
+    /// The peer closed (or dropped) TCP: no more input is fed to it.
     closed: bool,
+    /// When the tester sees the peer's EOF.
+    eof_at: Option<Instant>,
     notes: Vec<String>,
 }
 
 impl MemoryPeer {
-    /// A connection in `role` with `config`.
-    pub fn new(role: SutRole, config: Config, chunking: Chunking) -> Self {
+    /// A connection in `role` with `config`, before the opening handshake (a client has
+    /// its request queued, for the tester to read).
+    pub fn new(role: SutRole, config: Arc<DriverConfig>, chunking: Chunking) -> Self {
         let now = Instant::now();
-        let ws = match role {
-            SutRole::Server => Connection::server(config.clone(), now),
+        let driver = match role {
+            SutRole::Server => Driver::server(config, now),
             SutRole::Client => {
-                Connection::client(config.clone(), Box::new(TestMasks(Rng::new(7))), now)
+                let url = WsUrl::parse(MEMORY_URL).expect("MEMORY_URL is a ws:// URL");
+                let request = ClientRequest::new(&url, [7; 16]);
+                let mut d = Driver::client(config, request, Box::new(TestMasks(Rng::new(7))), now);
+                d.connected(now);
+                d
             }
         };
-        let mut driver_config = DriverConfig::default();
-        driver_config.connection = config;
         let seed = match chunking {
             Chunking::Random(s) => s,
             _ => 0,
         };
-        Self {
-            driver: Driver::from_connection(Arc::new(driver_config), ws, now),
+        let mut peer = Self {
+            driver,
             now,
             chunking,
             rng: Rng::new(seed),
-            out: Vec::new(),
-            input: Vec::new(),
+            out: VecDeque::new(),
             closed: false,
+            eof_at: None,
             notes: Vec::new(),
-        }
+        };
+        peer.collect();
+        peer
     }
 
     fn note(&mut self, n: String) {
@@ -136,9 +150,8 @@ impl MemoryPeer {
         }
     }
 
-    /// Feeds one piece, echoing every message; returns false once the peer is done with
-    /// input.
-    fn feed(&mut self, piece: &mut [u8]) -> bool {
+    /// Feeds one piece, answering the opening handshake and echoing every message.
+    fn feed(&mut self, piece: &mut [u8]) {
         let mut at = 0;
         loop {
             let rest = piece.get_mut(at..).unwrap_or_default();
@@ -154,6 +167,14 @@ impl MemoryPeer {
             let echoed = match r.event {
                 Some(Event::Text(t)) => outbox.send_text(t),
                 Some(Event::Binary(b)) => outbox.send_binary(b),
+                Some(Event::Request(_)) => {
+                    // The echo application accepts every request; the driver answers
+                    // the client's permessage-deflate offers by its configuration.
+                    if let Err(e) = self.driver.accept(&Accept::new(), self.now) {
+                        self.note(format!("accept: {e}"));
+                    }
+                    continue;
+                }
                 Some(_) => continue,
                 None => break,
             };
@@ -162,107 +183,108 @@ impl MemoryPeer {
             }
         }
         self.collect();
-        !self.closed
     }
 
     /// Takes what the driver wrote; a shut-down sending side is the peer closing TCP.
     fn collect(&mut self) {
+        let at = self.now + LATENCY;
         let out = self.driver.poll_output();
-        self.out.extend_from_slice(out);
+        if !out.is_empty() {
+            self.out.push_back((at, out.to_vec()));
+        }
         let n = out.len();
         self.driver.written(n);
         if self.driver.wants_write_shutdown() {
             self.driver.write_shut();
         }
-        if !self.closed
-            && matches!(
-                self.driver.stage(),
-                sockeye_driver::Stage::Closing | sockeye_driver::Stage::Finished
-            )
-        {
+        if !self.closed && matches!(self.driver.stage(), Stage::Closing | Stage::Finished) {
             self.closed = true;
-            self.note("peer closed TCP".into());
+            self.eof_at = Some(at);
         }
     }
 
-    fn advance(&mut self, d: Duration) {
-        self.now += d;
-        if let Some(deadline) = self.driver.poll_timeout()
-            && deadline <= self.now
+    /// Everything the tester can read by now, as one read.
+    fn available(&mut self) -> Option<Vec<u8>> {
+        let mut data = Vec::new();
+        while let Some((at, _)) = self.out.front()
+            && *at <= self.now
         {
-            if let Err(e) = self.driver.handle_timeout(self.now) {
-                self.note(format!("timer: {e}"));
+            if let Some((_, bytes)) = self.out.pop_front() {
+                data.extend_from_slice(&bytes);
             }
-            self.collect();
         }
-    }
-
-    /// The connection reads what the tester wrote since the last read, cut per the
-    /// chunking (each piece one read, then what it wrote is collected).
-    fn deliver(&mut self) {
-        let mut data = std::mem::take(&mut self.input);
-        if self.closed {
-            return;
-        }
-        let mut at = 0;
-        while at < data.len() {
-            let n = self.piece_len(data.len() - at);
-            if !self.feed(&mut data[at..at + n]) {
-                return;
-            }
-            at += n;
-        }
+        (!data.is_empty()).then_some(data)
     }
 }
 
 impl Transport for MemoryPeer {
     fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
         if self.closed {
-            return Err("connection closed by the peer".into());
+            // As over TCP: the peer's socket still takes bytes after it shut its side.
+            return Ok(());
         }
-        self.input.extend_from_slice(bytes);
+        let mut data = bytes.to_vec();
+        let mut at = 0;
+        while at < data.len() && !self.closed {
+            let n = self.piece_len(data.len() - at);
+            self.feed(&mut data[at..at + n]);
+            at += n;
+        }
         Ok(())
     }
 
-    fn flush(&mut self) {
-        self.deliver();
+    fn recv(&mut self, timeout: Duration) -> Incoming {
+        let target = self.now + timeout;
+        loop {
+            if let Some(data) = self.available() {
+                return Incoming::Data(data);
+            }
+            if self.out.is_empty() && self.eof_at.is_some_and(|at| at <= self.now) {
+                return Incoming::Eof;
+            }
+            // The next thing to happen: output becoming readable, the EOF, a driver timer.
+            let arrival = self.out.front().map(|(at, _)| *at).or(self.eof_at);
+            let timer = self.driver.poll_timeout().filter(|_| !self.closed);
+            let next = [arrival, timer].into_iter().flatten().min();
+            match next {
+                Some(at) if at <= target => {
+                    self.now = self.now.max(at);
+                    if timer.is_some_and(|t| t <= self.now) {
+                        if let Err(e) = self.driver.handle_timeout(self.now) {
+                            self.note(format!("timer: {e}"));
+                        }
+                        self.collect();
+                        if self.driver.poll_timeout().is_some_and(|t| t <= self.now)
+                            && self.out.is_empty()
+                            && !self.closed
+                        {
+                            // A deadline that does not move would spin; let time pass.
+                            self.now = target;
+                            return Incoming::Timeout;
+                        }
+                    }
+                }
+                _ => {
+                    self.now = target;
+                    return Incoming::Timeout;
+                }
+            }
+        }
     }
 
-    fn recv(&mut self, timeout: Duration) -> Incoming {
-        if !timeout.is_zero() {
-            // The tester waits: what it wrote arrives (as one read, like coalesced TCP).
-            self.deliver();
-        }
-        if !self.out.is_empty() {
-            return Incoming::Data(std::mem::take(&mut self.out));
-        }
-        if self.closed {
-            return Incoming::Eof;
-        }
-        self.advance(timeout);
-        if !self.out.is_empty() {
-            return Incoming::Data(std::mem::take(&mut self.out));
-        }
-        if self.closed {
-            return Incoming::Eof;
-        }
-        Incoming::Timeout
+    fn now(&self) -> Instant {
+        self.now
     }
 
     fn close(&mut self) {
-        self.deliver();
         if !self.closed {
             if let Err(e) = self.driver.recv_eof(self.now) {
                 self.note(format!("on EOF: {e}"));
             }
             self.collect();
             self.closed = true;
+            self.eof_at.get_or_insert(self.now + LATENCY);
         }
-    }
-
-    fn pause(&mut self, d: Duration) {
-        self.deliver();
-        self.advance(d);
     }
 
     fn notes(&self) -> Vec<String> {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::case::id_key;
 use crate::catalog::{Profile, section_title};
-use crate::runner::Received;
+use crate::observation::Received;
 use crate::verdict::{CaseResult, Verdict};
 use crate::wire::preview;
 
@@ -75,8 +75,13 @@ impl Report {
             .iter()
             .filter_map(|v| counts.get(v).map(|n| format!("{n} {v}")))
             .collect();
+        let close_bad = self
+            .results
+            .iter()
+            .filter(|r| !r.behavior_close.is_strict())
+            .count();
         format!(
-            "{} ({}, {}, {} sizes): {} cases: {}",
+            "{} ({}, {}, catalog {}): {} cases: {}; behaviorClose not OK: {close_bad}",
             self.agent,
             self.peer_role,
             self.driver,
@@ -110,12 +115,17 @@ impl Report {
                 n(Verdict::Failed)
             );
         }
-        for r in self.results.iter().filter(|r| r.behavior != Verdict::Ok) {
+        for r in self
+            .results
+            .iter()
+            .filter(|r| r.behavior != Verdict::Ok || !r.behavior_close.is_strict())
+        {
             let _ = writeln!(
                 s,
-                "  {:<8} {:<13} {}",
+                "  {:<8} {:<13} {:<16} {}",
                 r.id,
                 r.behavior.as_str(),
+                r.behavior_close.as_str(),
                 r.reason()
             );
         }
@@ -134,26 +144,24 @@ impl Report {
         format!("{agent}_case_{}.json", id.replace('.', "_"))
     }
 
-    /// The per-case JSON: Autobahn's main fields plus the exchange.
+    /// The per-case JSON: the suite's main fields plus the harness's notes and the
+    /// exchange.
     pub fn case_json(&self, index: usize, r: &CaseResult) -> Value {
         let o = &r.observed;
         let received: Vec<Value> = o
-            .items
+            .received
             .iter()
             .take(50)
             .map(|i| match i {
-                Received::Message { text, payload } => json!({
-                    "type": if *text { "text" } else { "binary" },
+                Received::Message { binary, payload } => json!({
+                    "type": if *binary { "binary" } else { "text" },
                     "len": payload.len(),
                     "payload": preview(payload),
                 }),
                 Received::Pong(p) => json!({"type": "pong", "len": p.len(), "payload": preview(p)}),
+                Received::Timeout(t) => json!({"type": "timeout", "tag": t}),
             })
             .collect();
-        let (remote_code, remote_reason) = match &o.peer_close {
-            Some((c, reason)) => (json!(c), json!(reason)),
-            None => (Value::Null, Value::Null),
-        };
         json!({
             "agent": self.agent,
             "id": r.id,
@@ -162,23 +170,34 @@ impl Report {
             "expectation": r.expectation,
             "behavior": r.behavior.as_str(),
             "behaviorClose": r.behavior_close.as_str(),
-            "result": if r.reasons.is_empty() { "As expected.".to_owned() } else { r.reason() },
+            "result": r.result,
+            "resultClose": r.result_close,
+            "notes": r.notes,
             "duration": o.duration.as_millis() as u64,
-            "isServer": self.peer_role == "client",
+            "isServer": o.tester_is_server,
             "driver": self.driver,
             "profile": self.profile.name(),
-            "closedByMe": o.tester_sent_close && !o.peer_closed_first,
-            "failedByMe": false,
-            "droppedByMe": o.tester_dropped,
-            "wasClean": o.handshake_complete() && (o.peer_eof || o.tester_dropped),
-            "remoteCloseCode": remote_code,
-            "remoteCloseReason": remote_reason,
-            "failedByCheckpoint": o.failed_by_checkpoint,
+            "connectionWasOpen": o.connection_was_open,
+            "handshakeError": o.handshake_error,
+            "extension": o.extension,
+            "closedByMe": o.closed_by_me,
+            "failedByMe": o.failed_by_me,
+            "droppedByMe": o.dropped_by_me,
+            "wasClean": o.was_clean,
+            "wasCloseHandshakeTimeout": o.close_handshake_timeout,
+            "wasServerConnectionDropTimeout": o.server_drop_timeout,
+            "harnessGaveUp": o.harness_gave_up,
+            "remoteCloseCode": o.remote_close_code,
+            "remoteCloseReason": o.remote_close_reason,
             "violations": o.violations,
             "received": received,
-            "receivedCount": o.items.len(),
-            "trafficStats": {"outgoingOctetsWireLevel": o.tx_bytes, "incomingOctetsWireLevel": o.rx_bytes},
-            "notes": o.notes,
+            "receivedCount": o.received.len(),
+            "trafficStats": {
+                "outgoingOctetsWireLevel": o.tx_bytes,
+                "incomingOctetsWireLevel": o.rx_bytes,
+                "outgoingWrites": o.tx_writes,
+            },
+            "txFrames": o.tx_frames,
             "wirelog": o.log,
             "wirelogDropped": o.log_dropped,
         })
@@ -208,7 +227,7 @@ impl Report {
                     "behavior": r.behavior.as_str(),
                     "behaviorClose": r.behavior_close.as_str(),
                     "duration": r.observed.duration.as_millis() as u64,
-                    "remoteCloseCode": r.observed.peer_close.as_ref().map(|c| c.0),
+                    "remoteCloseCode": r.observed.remote_close_code,
                     "reportfile": file,
                 }),
             );

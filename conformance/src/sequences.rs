@@ -4,7 +4,7 @@
 //! with any strategy and runs the resulting [`Case`] through any driver: in memory, or
 //! over TCP against a real server with [`run_case`](crate::run_case).
 
-use crate::case::{Case, Expect, FrameSpec, Item, Payload, Step, close_payload, op};
+use crate::case::{Case, Expect, FrameSpec, Item, Payload, Step, Write, op};
 
 /// One message and how it is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +54,14 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Whether the fault is in the tester's own close frame (the tester closes first).
+    pub fn in_close(&self) -> bool {
+        matches!(
+            self,
+            Self::CloseOneByte | Self::CloseBadCode(_) | Self::CloseBadReason
+        )
+    }
+
     /// The close code RFC 6455 prescribes.
     pub fn code(&self) -> u16 {
         match self {
@@ -65,7 +73,7 @@ impl Fault {
     fn steps(&self) -> Vec<Step> {
         let frame = |f: FrameSpec| Step::Frame {
             frame: f,
-            chop: None,
+            write: Write::Plain,
         };
         let text = |b: &[u8]| FrameSpec::new(op::TEXT, Payload::bytes(b));
         match self {
@@ -89,13 +97,21 @@ impl Fault {
                 vec![Step::Message {
                     text: true,
                     payload: Payload::bytes(all),
-                    frag: *frag,
-                    chop: None,
+                    frag: (*frag > 0).then_some(*frag),
                 }]
             }
-            Self::CloseOneByte => vec![Step::Close(Payload::bytes([3]))],
-            Self::CloseBadCode(c) => vec![Step::Close(close_payload(*c, b""))],
-            Self::CloseBadReason => vec![Step::Close(close_payload(1000, b"\xff\xfe"))],
+            Self::CloseOneByte => vec![Step::Close {
+                code: None,
+                reason: vec![3],
+            }],
+            Self::CloseBadCode(c) => vec![Step::Close {
+                code: Some(*c),
+                reason: Vec::new(),
+            }],
+            Self::CloseBadReason => vec![Step::Close {
+                code: Some(1000),
+                reason: b"\xff\xfe".to_vec(),
+            }],
         }
     }
 }
@@ -128,11 +144,11 @@ fn message_steps(m: &SeqMessage, items: Option<&mut Vec<Item>>) -> Vec<Step> {
         let part = &m.payload[bounds[i]..bounds[i + 1]];
         steps.push(Step::Frame {
             frame: FrameSpec::new(opcode, Payload::bytes(part)).fin(i + 1 == n),
-            chop: None,
+            write: Write::Plain,
         });
         if i + 1 == n {
             expected.push(Item::Message {
-                text: m.text,
+                binary: !m.text,
                 payload: Payload::bytes(&m.payload),
             });
         }
@@ -140,7 +156,7 @@ fn message_steps(m: &SeqMessage, items: Option<&mut Vec<Item>>) -> Vec<Step> {
             let opc = if *is_ping { op::PING } else { op::PONG };
             steps.push(Step::Frame {
                 frame: FrameSpec::new(opc, Payload::bytes(p)),
-                chop: None,
+                write: Write::Plain,
             });
             if *is_ping {
                 expected.push(Item::Pong(Payload::bytes(p)));
@@ -154,8 +170,11 @@ fn message_steps(m: &SeqMessage, items: Option<&mut Vec<Item>>) -> Vec<Step> {
 }
 
 impl Sequence {
-    /// The case: every message before the fault echoed exactly (pongs where pings were),
-    /// then the tester's close answered with 1000, or the fault's close code.
+    /// The case, with the suite's rules: every message before the fault echoed exactly
+    /// (pongs where pings were); without a fault the tester closes once everything came
+    /// back (or after 1 s) and the peer answers cleanly; with a fault the peer fails the
+    /// connection with the fault's code (or drops TCP), within 1 s — or, for a fault in
+    /// the tester's own close frame, answers it with that code.
     pub fn to_case(&self, id: &str) -> Case {
         let mut steps = Vec::new();
         let mut items = Vec::new();
@@ -163,13 +182,23 @@ impl Sequence {
             steps.extend(message_steps(m, Some(&mut items)));
         }
         let expect = match &self.fault {
-            None => Expect::echo(items),
+            None => {
+                steps.push(Step::CloseAfter(1000));
+                Expect::echo(items)
+            }
             Some(f) => {
                 steps.extend(f.steps());
                 for m in &self.after {
                     steps.extend(message_steps(m, None));
                 }
-                Expect::fail(items, f.code())
+                steps.push(Step::KillAfter(1000));
+                if f.in_close() {
+                    Expect::echo(items)
+                        .close(true, &[f.code()], false)
+                        .suppress_close()
+                } else {
+                    Expect::fail(items, f.code())
+                }
             }
         };
         Case {

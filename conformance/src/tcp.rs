@@ -1,53 +1,86 @@
 //! Drivers 2 and 3: the peer under test is at the other end of a TCP connection.
 //!
-//! A reader thread moves received bytes into a channel so that the tester never stops
-//! reading while it writes (an echo server that applies back-pressure would otherwise
-//! deadlock a 16 MiB case).
+//! A reader thread moves received bytes into a channel and a writer thread takes the
+//! tester's writes from another, so the tester never blocks: it keeps reading while a
+//! 16 MiB message goes out, and its timers run even when the peer stops reading (as the
+//! suite's reactor, which buffers writes, never blocks either). Both threads end when
+//! the connection is dropped: the socket is shut down first, which wakes them.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use sockeye_handshake::{ClientRequest, Outcome, RequestParser, Status, WsUrl};
+use sockeye_handshake::{Request, WsUrl};
 
-use crate::rng::Rng;
+use crate::handshake;
 use crate::transport::{Incoming, Transport};
 
-/// A TCP connection after the opening handshake.
+/// What the writer thread is asked to do.
+enum Out {
+    Bytes(Vec<u8>),
+    /// Write what came before, then close TCP.
+    Close,
+}
+
+/// A TCP connection to the peer under test.
 #[derive(Debug)]
 pub struct TcpTransport {
     stream: TcpStream,
     rx: Receiver<Option<Vec<u8>>>,
-    pending: Vec<u8>,
+    tx: Option<Sender<Out>>,
     reader: Option<JoinHandle<()>>,
+    writer: Option<JoinHandle<()>>,
     eof: bool,
 }
 
+impl std::fmt::Debug for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Bytes(b) => write!(f, "Bytes({})", b.len()),
+            Self::Close => f.write_str("Close"),
+        }
+    }
+}
+
 impl TcpTransport {
-    /// Wraps `stream`; `leftover` are bytes read past the handshake (the first frames).
+    /// Wraps a connected `stream`.
     ///
     /// # Errors
     /// If the socket cannot be cloned or configured.
-    pub fn new(stream: TcpStream, leftover: Vec<u8>) -> std::io::Result<Self> {
+    pub fn new(stream: TcpStream) -> std::io::Result<Self> {
         stream.set_nodelay(true)?;
         stream.set_read_timeout(None)?;
-        stream.set_write_timeout(Some(Duration::from_secs(30)))?;
         let mut read_half = stream.try_clone()?;
-        let (tx, rx) = mpsc::channel();
+        let mut write_half = stream.try_clone()?;
+        let (tx_in, rx) = mpsc::channel();
         let reader = std::thread::spawn(move || {
             let mut buf = vec![0u8; 64 * 1024];
             loop {
                 match read_half.read(&mut buf) {
                     Ok(0) | Err(_) => {
-                        let _ = tx.send(None);
+                        let _ = tx_in.send(None);
                         return;
                     }
                     Ok(n) => {
-                        if tx.send(Some(buf[..n].to_vec())).is_err() {
+                        if tx_in.send(Some(buf[..n].to_vec())).is_err() {
                             return;
                         }
+                    }
+                }
+            }
+        });
+        let (tx, rx_out) = mpsc::channel::<Out>();
+        let writer = std::thread::spawn(move || {
+            let mut failed = false;
+            for item in rx_out {
+                match item {
+                    Out::Bytes(b) if !failed => failed = write_half.write_all(&b).is_err(),
+                    Out::Bytes(_) => {}
+                    Out::Close => {
+                        let _ = write_half.shutdown(Shutdown::Both);
+                        return;
                     }
                 }
             }
@@ -55,8 +88,9 @@ impl TcpTransport {
         Ok(Self {
             stream,
             rx,
-            pending: leftover,
+            tx: Some(tx),
             reader: Some(reader),
+            writer: Some(writer),
             eof: false,
         })
     }
@@ -64,13 +98,15 @@ impl TcpTransport {
 
 impl Transport for TcpTransport {
     fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
-        self.stream.write_all(bytes).map_err(|e| e.to_string())
+        match &self.tx {
+            Some(tx) => tx
+                .send(Out::Bytes(bytes.to_vec()))
+                .map_err(|_| "the connection is closed".to_owned()),
+            None => Err("the connection is closed".into()),
+        }
     }
 
     fn recv(&mut self, timeout: Duration) -> Incoming {
-        if !self.pending.is_empty() {
-            return Incoming::Data(std::mem::take(&mut self.pending));
-        }
         if self.eof {
             return Incoming::Eof;
         }
@@ -80,19 +116,7 @@ impl Transport for TcpTransport {
             self.rx.recv_timeout(timeout)
         };
         match first {
-            Ok(Some(mut data)) => {
-                // Take whatever else is queued too.
-                while let Ok(more) = self.rx.try_recv() {
-                    match more {
-                        Some(d) => data.extend_from_slice(&d),
-                        None => {
-                            self.eof = true;
-                            break;
-                        }
-                    }
-                }
-                Incoming::Data(data)
-            }
+            Ok(Some(data)) => Incoming::Data(data),
             Ok(None) | Err(RecvTimeoutError::Disconnected) => {
                 self.eof = true;
                 Incoming::Eof
@@ -101,96 +125,57 @@ impl Transport for TcpTransport {
         }
     }
 
-    fn close(&mut self) {
-        let _ = self.stream.shutdown(Shutdown::Both);
+    fn now(&self) -> Instant {
+        Instant::now()
     }
 
-    fn pause(&mut self, d: Duration) {
-        std::thread::sleep(d);
+    fn close(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(Out::Close);
+        }
     }
 }
 
 impl Drop for TcpTransport {
     fn drop(&mut self) {
+        // Wakes both threads whatever they are blocked in.
         let _ = self.stream.shutdown(Shutdown::Both);
-        if let Some(r) = self.reader.take() {
-            let _ = r.join();
+        self.tx = None;
+        for t in [self.writer.take(), self.reader.take()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = t.join();
         }
     }
 }
 
-/// What the server said in the opening handshake.
-#[derive(Debug, Clone, Default)]
-pub struct ServerInfo {
-    /// The `Server` header, if any.
-    pub server: Option<String>,
-}
-
-/// Connects to `url` and performs the client's opening handshake.
+/// Resolves a `ws://` URL's address.
 ///
 /// # Errors
-/// A description of what failed (connect, refusal, a bad response, a timeout).
-pub fn connect(
-    url: &WsUrl,
-    timeout: Duration,
-    rng: &mut Rng,
-) -> Result<(TcpTransport, ServerInfo), String> {
+/// `wss://`, or an address that does not resolve.
+pub fn resolve(url: &WsUrl) -> Result<SocketAddr, String> {
     if url.is_secure() {
         return Err("wss:// is not supported; use ws://".into());
     }
-    let addr: SocketAddr = (
+    (
         url.host().trim_start_matches('[').trim_end_matches(']'),
         url.port(),
     )
         .to_socket_addrs()
         .map_err(|e| format!("resolve {}: {e}", url.host()))?
         .next()
-        .ok_or_else(|| format!("no address for {}", url.host()))?;
-    let mut stream =
+        .ok_or_else(|| format!("no address for {}", url.host()))
+}
+
+/// Opens a TCP connection to `addr` (the opening handshake is the case's).
+///
+/// # Errors
+/// What failed.
+pub fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpTransport, String> {
+    let stream =
         TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("connect {addr}: {e}"))?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
-    let mut nonce = [0u8; 16];
-    nonce[..8].copy_from_slice(&rng.next_u64().to_be_bytes());
-    nonce[8..].copy_from_slice(&rng.next_u64().to_be_bytes());
-    let mut out = Vec::new();
-    let mut handshake = ClientRequest::new(url, nonce).write(&mut out);
-    stream
-        .write_all(&out)
-        .map_err(|e| format!("write handshake: {e}"))?;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let deadline = Instant::now() + timeout;
-    loop {
-        match handshake.parse_response(&buf) {
-            Ok(Status::Complete(Outcome::Accepted(accepted))) => {
-                let info = ServerInfo {
-                    server: accepted
-                        .response()
-                        .headers()
-                        .get_str("server")
-                        .map(str::to_owned),
-                };
-                let leftover = buf[accepted.head_len()..].to_vec();
-                let t = TcpTransport::new(stream, leftover).map_err(|e| e.to_string())?;
-                return Ok((t, info));
-            }
-            Ok(Status::Complete(Outcome::Rejected(r))) => {
-                return Err(format!("handshake refused: {} {}", r.status(), r.reason()));
-            }
-            Ok(Status::Incomplete) => {}
-            Err(e) => return Err(format!("bad handshake response: {e}")),
-        }
-        if Instant::now() > deadline {
-            return Err("handshake timed out".into());
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => return Err("connection closed during the handshake".into()),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) => return Err(format!("read handshake: {e}")),
-        }
-    }
+    TcpTransport::new(stream).map_err(|e| e.to_string())
 }
 
 /// A request accepted by the fuzzing server: its path, query and the transport.
@@ -200,7 +185,11 @@ pub struct Accepted {
     pub path: String,
     /// Query parameters, percent-decoded.
     pub params: Vec<(String, String)>,
-    /// The connection, after the 101.
+    /// The request (not answered yet).
+    pub request: Request,
+    /// Bytes after the request.
+    pub leftover: Vec<u8>,
+    /// The connection.
     pub transport: TcpTransport,
 }
 
@@ -214,47 +203,21 @@ impl Accepted {
     }
 }
 
-/// Reads a client's opening handshake and accepts it (any path).
+/// Reads a client's opening handshake request (not answered yet).
 ///
 /// # Errors
-/// A description; a refusal response has been written then.
-pub fn accept(mut stream: TcpStream, timeout: Duration) -> Result<Accepted, String> {
-    stream
-        .set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
-    let mut parser = RequestParser::default();
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        match parser.parse(&buf) {
-            Ok(Status::Complete(request)) => {
-                let mut out = Vec::new();
-                request.accept(&mut out);
-                stream.write_all(&out).map_err(|e| e.to_string())?;
-                let leftover = buf[request.head_len()..].to_vec();
-                let params = request.query().map(parse_query).unwrap_or_default();
-                let path = request.path().to_owned();
-                let transport = TcpTransport::new(stream, leftover).map_err(|e| e.to_string())?;
-                return Ok(Accepted {
-                    path,
-                    params,
-                    transport,
-                });
-            }
-            Ok(Status::Incomplete) => {}
-            Err(e) => {
-                let mut out = Vec::new();
-                e.write_response(&mut out);
-                let _ = stream.write_all(&out);
-                return Err(format!("bad request: {e}"));
-            }
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => return Err("closed during the handshake".into()),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) => return Err(format!("read: {e}")),
-        }
-    }
+/// A description; a refusal response has been written for a malformed request.
+pub fn accept(stream: TcpStream, timeout: Duration) -> Result<Accepted, String> {
+    let mut transport = TcpTransport::new(stream).map_err(|e| e.to_string())?;
+    let (request, leftover) = handshake::read_request(&mut transport, timeout)?;
+    let params = request.query().map(parse_query).unwrap_or_default();
+    Ok(Accepted {
+        path: request.path().to_owned(),
+        params,
+        request,
+        leftover,
+        transport,
+    })
 }
 
 /// `a=1&b=x%20y` → pairs, percent- and plus-decoded.

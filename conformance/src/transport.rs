@@ -1,6 +1,6 @@
-//! What the runner talks through: a byte pipe to the peer under test.
+//! What the runner talks through: a byte pipe to the peer under test, with its clock.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What came from the peer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,19 +15,17 @@ pub enum Incoming {
 
 /// A connection to the peer under test, from the tester's side.
 pub trait Transport {
-    /// Writes bytes. `Err` with a description when the peer is gone; further writes are
-    /// pointless then. Writes between two waits may reach the peer as one read, as they
-    /// would over TCP.
+    /// Writes bytes: one call is one TCP write (the peer may still see it split or
+    /// merged, as TCP allows). Never blocks on a peer that does not read: over TCP the
+    /// bytes are queued to a writer. `Err` when the connection is known to be gone.
     fn send(&mut self, bytes: &[u8]) -> Result<(), String>;
     /// Waits at most `timeout` for bytes.
     fn recv(&mut self, timeout: Duration) -> Incoming;
-    /// Marks a write boundary the peer should see as a separate read (after each chop).
-    /// Over TCP (with `TCP_NODELAY`) writes go out at once, so this does nothing there.
-    fn flush(&mut self) {}
-    /// The tester closes TCP.
+    /// The transport's clock: real time over TCP, virtual time in memory (where waiting
+    /// costs nothing and the peer's timers run on the same clock).
+    fn now(&self) -> Instant;
+    /// The tester closes TCP, after what it wrote has gone out.
     fn close(&mut self);
-    /// Waits (real time over TCP, virtual time in memory).
-    fn pause(&mut self, d: Duration);
     /// Notes for the report (e.g. what the in-memory connection reported).
     fn notes(&self) -> Vec<String> {
         Vec::new()

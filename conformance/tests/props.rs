@@ -14,9 +14,9 @@ use std::time::Duration;
 use proptest::prelude::*;
 use sockeye_conformance::sequences::{Fault, SeqMessage, Sequence};
 use sockeye_conformance::{
-    Chunking, Options, SutRole, TesterRole, Timing, Verdict, run_case, run_case_in_memory,
+    Chunking, Opening, Options, SutRole, Timing, Verdict, run_case, run_case_in_memory,
 };
-use sockeye_proto::Config;
+use sockeye_driver::DriverConfig;
 
 fn message() -> impl Strategy<Value = SeqMessage> {
     let text = prop::collection::vec(any::<char>(), 0..40)
@@ -116,7 +116,7 @@ fn in_memory(seq: &Sequence, role: SutRole, seed: u64) -> Result<(), TestCaseErr
     let r = run_case_in_memory(
         &case,
         role,
-        &Config::default(),
+        &DriverConfig::default(),
         Chunking::Random(seed),
         &Options::default(),
     );
@@ -150,10 +150,9 @@ proptest! {
         let seq = if clean { Sequence { fault: None, ..seq } } else { seq };
         let server = sockeye_server_url();
         let url = sockeye_handshake::WsUrl::parse(server).unwrap();
-        let mut rng = sockeye_conformance::rng::Rng::new(1);
-        let timing = Timing { wait: Duration::from_secs(2), per_mib: Duration::from_millis(500) };
-        let (mut t, _) = sockeye_conformance::tcp::connect(&url, Duration::from_secs(2), &mut rng).unwrap();
-        let r = run_case(&seq.to_case("prop"), TesterRole::Client, &mut t, &timing, 3);
+        let addr = sockeye_conformance::tcp::resolve(&url).unwrap();
+        let mut t = sockeye_conformance::tcp::connect(addr, Duration::from_secs(2)).unwrap();
+        let r = run_case(&seq.to_case("prop"), Opening::Client(&url), &mut t, &Timing::default(), 3);
         prop_assert_eq!(r.behavior, Verdict::Ok, "{}", r.reason());
     }
 }

@@ -1,36 +1,44 @@
-//! Section 1: text and binary messages of every length encoding (§5.2).
+//! Section 1, framing (`case1_1_*.py`, `case1_2_*.py`): text messages of `"*"` and binary
+//! messages of `0xfe` at every length encoding, one `sendFrame` each; x.8 in chops of 997
+//! octets. Kill after 1 s, or 10 s for the 64 KiB ones.
 
-use super::case;
-use crate::case::{Case, Expect, Item, Payload, Step};
-
-/// Payload lengths: 7-bit, the 7/16-bit boundary, 16-bit, the 16/64-bit boundary.
-const LENGTHS: [usize; 7] = [0, 125, 126, 127, 128, 65535, 65536];
+use super::{case, chopped, kill, plain};
+use crate::case::{Case, FrameSpec, op};
+use crate::expect::{Expect, Item};
+use crate::payload::Payload;
 
 pub(super) fn cases(out: &mut Vec<Case>) {
-    for (sub, text, seed) in [(1, true, 0u8), (2, false, 200u8)] {
-        let kind = if text { "text" } else { "binary" };
-        let rows = LENGTHS
-            .iter()
-            .map(|&len| (len, None))
-            .chain([(65536, Some(997))]);
-        for (i, (len, chop)) in rows.enumerate() {
-            let payload = Payload::Pattern { len, seed };
-            let how = match chop {
-                Some(c) => format!(", sent in chops of {c} octets"),
-                None => String::new(),
+    let rows: [(usize, Option<usize>); 8] = [
+        (0, None),
+        (125, None),
+        (126, None),
+        (127, None),
+        (128, None),
+        (65535, None),
+        (65536, None),
+        (65536, Some(997)),
+    ];
+    for (sub, binary) in [(1, false), (2, true)] {
+        let (kind, unit, opcode): (&str, &[u8], u8) = if binary {
+            ("binary", &[0xfe], op::BINARY)
+        } else {
+            ("text", b"*", op::TEXT)
+        };
+        for (i, (len, chop)) in rows.iter().enumerate() {
+            let payload = Payload::repeat(unit, *len);
+            let f = FrameSpec::new(opcode, payload.clone());
+            let send = match chop {
+                Some(c) => chopped(f, *c),
+                None => plain(f),
             };
+            let how = chop.map_or(String::new(), |c| {
+                format!(" Sent out data in chops of {c} octets.")
+            });
             out.push(case(
                 format!("1.{sub}.{}", i + 1),
-                format!(
-                    "Send a {kind} message with a payload of {len} octets{how}; expect it echoed."
-                ),
-                vec![Step::Message {
-                    text,
-                    payload: payload.clone(),
-                    frag: 0,
-                    chop,
-                }],
-                Expect::echo(vec![Item::Message { text, payload }]),
+                format!("Send {kind} message with payload of length {len}.{how}"),
+                vec![send, kill(if *len > 128 { 10.0 } else { 1.0 })],
+                Expect::echo(vec![Item::Message { binary, payload }]),
             ));
         }
     }

@@ -1,137 +1,146 @@
-//! Section 5: fragmentation (§5.4) and control frames (§5.5: "MUST NOT be fragmented").
+//! Section 5, fragmentation (`case5_*.py`): fragmented control frames, messages in
+//! fragments (plain, `sync`, octet-wise chops), a ping between fragments, continuations
+//! without a message, and 5.19/5.20 with a 1-s `continueLater` in the middle.
 
-use super::{
-    Delivery, PAUSE_MS, case, cont, deliver, echo_text, frame, ping, pong, pong_item, text,
-};
-use crate::case::{Case, Expect, Step};
+use super::{HELLO, case, close_after, cont, got_pong, got_text, kill, ping, pong, text, written};
+use crate::case::{Case, FrameSpec, Step, Write};
+use crate::expect::Expect;
+
+const HOWS: [(Write, &str); 3] = [
+    (Write::Plain, ""),
+    (Write::Sync, " Octets are sent in frame-wise chops."),
+    (Write::Chop(1), " Octets are sent in octet-wise chops."),
+];
+
+fn steps(frames: Vec<FrameSpec>, how: Write, timer: Step) -> Vec<Step> {
+    let mut s = written(frames, how);
+    s.push(timer);
+    s
+}
 
 pub(super) fn cases(out: &mut Vec<Case>) {
-    let f1 = b"fragment1";
-    let f2 = b"fragment2";
+    let (f1, f2) = (b"fragment1", b"fragment2");
     out.push(case(
         "5.1",
-        "Send a ping in 2 fragments (FIN clear on the ping); expect failure with 1002.",
-        vec![frame(ping(f1).fin(false)), frame(cont(f2))],
+        "Send Ping fragmented into 2 fragments.",
+        steps(vec![ping(f1).fin(false), cont(f2)], Write::Plain, kill(1.0)),
         Expect::fail(vec![], 1002),
     ));
     out.push(case(
         "5.2",
-        "Send a pong in 2 fragments (FIN clear on the pong); expect failure with 1002.",
-        vec![frame(pong(f1).fin(false)), frame(cont(f2))],
+        "Send Pong fragmented into 2 fragments.",
+        steps(vec![pong(f1).fin(false), cont(f2)], Write::Plain, kill(1.0)),
         Expect::fail(vec![], 1002),
     ));
-    let deliveries = [Delivery::Whole, Delivery::Octets, Delivery::FramePause];
-    // 5.3–5.5: a text message in 2 fragments.
-    for (i, d) in deliveries.iter().enumerate() {
+    for (i, (how, d)) in HOWS.iter().enumerate() {
         out.push(case(
             format!("5.{}", 3 + i),
-            format!(
-                "Send a text message in 2 fragments; expect it echoed whole.{}",
-                d.label()
-            ),
-            deliver(vec![text(f1).fin(false), cont(f2)], *d),
-            Expect::echo(vec![echo_text(b"fragment1fragment2")]),
+            format!("Send text Message fragmented into 2 fragments.{d}"),
+            steps(vec![text(f1).fin(false), cont(f2)], *how, close_after(1.0)),
+            Expect::echo(vec![got_text(b"fragment1fragment2")]),
         ));
     }
-    // 5.6–5.8: a ping between the fragments.
-    for (i, d) in deliveries.iter().enumerate() {
+    for (i, (how, d)) in HOWS.iter().enumerate() {
         out.push(case(
             format!("5.{}", 6 + i),
-            format!("Send a text message in 2 fragments with a ping in between; expect the pong, then the echo (the pong after the echo is NON-STRICT: §5.5.2 \"SHOULD respond with Pong frame as soon as is practical\").{}", d.label()),
-            deliver(vec![text(f1).fin(false), ping(b"ping payload"), cont(f2)], *d),
-            Expect::echo(vec![pong_item(b"ping payload"), echo_text(b"fragment1fragment2")])
-                .or_non_strict(vec![echo_text(b"fragment1fragment2"), pong_item(b"ping payload")]),
+            format!("Send text Message fragmented into 2 fragments, one ping with payload in-between.{d}"),
+            steps(
+                vec![text(f1).fin(false), ping(b"ping payload"), cont(f2)],
+                *how,
+                close_after(1.0),
+            ),
+            Expect::echo(vec![got_pong(b"ping payload"), got_text(b"fragment1fragment2")]),
         ));
     }
-    // 5.9–5.14: a continuation without a message started (FIN set, then clear).
     for (base, fin) in [(9, true), (12, false)] {
-        for (i, d) in [Delivery::Whole, Delivery::FramePause, Delivery::Octets]
-            .iter()
-            .enumerate()
-        {
+        for (i, (how, _)) in HOWS.iter().enumerate() {
+            let d = match i {
+                0 => " Sent in one chop.",
+                1 => " Sent in per-frame chops.",
+                _ => " Sent in octet-wise chops.",
+            };
             out.push(case(
                 format!("5.{}", base + i),
-                format!("Send a continuation frame with FIN = {fin} while no message is in progress, then a text message; expect failure with 1002.{}", d.label()),
-                deliver(vec![cont(b"non-continuation payload").fin(fin), text(b"Hello, world!")], *d),
+                format!("Send unfragmented Text Message after Continuation Frame with FIN = {fin}, where there is nothing to continue.{d}"),
+                steps(
+                    vec![cont(b"non-continuation payload").fin(fin), text(HELLO)],
+                    *how,
+                    kill(1.0),
+                ),
                 Expect::fail(vec![], 1002),
             ));
         }
     }
     out.push(case(
         "5.15",
-        "Send a text message in 2 fragments, then a continuation with FIN clear and a text frame: expect the first message echoed, then failure with 1002 (a new message inside a fragmented one).",
-        vec![
-            frame(text(b"fragment1").fin(false)),
-            frame(cont(b"fragment2")),
-            frame(cont(b"fragment3").fin(false)),
-            frame(text(b"fragment4")),
-        ],
-        Expect::fail(vec![echo_text(b"fragment1fragment2")], 1002).or_non_strict(vec![]),
+        "Send text Message fragmented into 2 fragments, then Continuation Frame with FIN = false where there is nothing to continue, then unfragmented Text Message, all sent in one chop.",
+        steps(
+            vec![
+                text(b"fragment1").fin(false),
+                cont(b"fragment2"),
+                cont(b"fragment3").fin(false),
+                text(b"fragment4"),
+            ],
+            Write::Plain,
+            kill(1.0),
+        ),
+        Expect::fail(vec![got_text(b"fragment1fragment2")], 1002).or_non_strict(vec![]),
     ));
     for (id, first_fin) in [("5.16", false), ("5.17", true)] {
-        let mut steps = Vec::new();
+        let mut frames = Vec::new();
         for _ in 0..2 {
-            steps.push(frame(cont(b"fragment1").fin(first_fin)));
-            steps.push(frame(text(b"fragment2").fin(false)));
-            steps.push(frame(cont(b"fragment3")));
+            frames.push(cont(b"fragment1").fin(first_fin));
+            frames.push(text(b"fragment2").fin(false));
+            frames.push(cont(b"fragment3"));
         }
         out.push(case(
             id,
-            format!("Twice: a continuation (FIN = {first_fin}) with no message in progress, a text frame with FIN clear, a continuation with FIN; expect failure with 1002 at the first frame."),
-            steps,
+            format!("Repeated 2x: Continuation Frame with FIN = {first_fin} (where there is nothing to continue), then text Message fragmented into 2 fragments."),
+            steps(frames, Write::Plain, kill(1.0)),
             Expect::fail(vec![], 1002),
         ));
     }
     out.push(case(
         "5.18",
-        "Send a text message in 2 fragments that both carry the text opcode; expect failure with 1002.",
-        vec![frame(text(f1).fin(false)), frame(text(f2))],
+        "Send text Message fragmented into 2 fragments, with both frame opcodes set to text, sent in one chop.",
+        steps(vec![text(f1).fin(false), text(f2)], Write::Plain, kill(1.0)),
         Expect::fail(vec![], 1002),
     ));
-    // 5.19, 5.20: 5 fragments with 2 pings, with pauses (5.19) or octet-wise (5.20).
-    for (id, octets) in [("5.19", false), ("5.20", true)] {
-        let frames = [
-            text(b"fragment1").fin(false),
-            cont(b"fragment2").fin(false),
-            ping(b"pongme 1!"),
-            cont(b"fragment3").fin(false),
-            cont(b"fragment4").fin(false),
-            ping(b"pongme 2!"),
-            cont(b"fragment5"),
-        ];
-        let mut steps = Vec::new();
-        let mut pongs = 0;
-        for f in frames {
-            let is_ping = f.opcode == crate::case::op::PING;
-            steps.extend(deliver(
-                vec![f],
-                if octets {
-                    Delivery::Octets
-                } else {
-                    Delivery::Whole
-                },
-            ));
-            if is_ping {
-                pongs += 1;
-                steps.push(Step::Sync(pongs));
-            }
-            if !octets {
-                steps.push(Step::Pause(PAUSE_MS / 2));
-            }
-        }
-        let how = if octets {
-            " Octets are sent in octet-wise chops."
-        } else {
-            " Frames are sent with pauses."
-        };
+    for (id, how, d) in [
+        ("5.19", Write::Plain, ""),
+        (
+            "5.20",
+            Write::Sync,
+            " The octet stream is chopped up on the wire.",
+        ),
+    ] {
+        let mut s = written(
+            vec![
+                text(b"fragment1").fin(false),
+                cont(b"fragment2").fin(false),
+                ping(b"pongme 1!"),
+            ],
+            how,
+        );
+        s.push(Step::Later(1000));
+        s.extend(written(
+            vec![
+                cont(b"fragment3").fin(false),
+                cont(b"fragment4").fin(false),
+                ping(b"pongme 2!"),
+                cont(b"fragment5"),
+            ],
+            how,
+        ));
+        s.push(close_after(1.0));
         out.push(case(
             id,
-            format!("Send a text message in 5 fragments with 2 pings in between, waiting for each pong; expect both pongs before the message is finished, then the echo.{how}"),
-            steps,
+            format!("A fragmented text message is sent in multiple frames. After sending the first 2 frames of the text message, a Ping is sent. Then we wait 1s, then we send 2 more text fragments, another Ping and then the final text fragment. Everything is legal.{d}"),
+            s,
             Expect::echo(vec![
-                pong_item(b"pongme 1!"),
-                pong_item(b"pongme 2!"),
-                echo_text(b"fragment1fragment2fragment3fragment4fragment5"),
+                got_pong(b"pongme 1!"),
+                got_pong(b"pongme 2!"),
+                got_text(b"fragment1fragment2fragment3fragment4fragment5"),
             ]),
         ));
     }
