@@ -113,7 +113,10 @@ fn check_client_runs(r: &Value, servers: &[(&str, Server)], combinations: usize)
             .find(|(_, s)| url.contains(&s.local_addr().port().to_string()))
             .unwrap();
         let combination = run["combination"].as_str().unwrap();
-        for param in mode_params(mode).iter().chain(combination_params(combination)) {
+        for param in mode_params(mode)
+            .iter()
+            .chain(combination_params(combination))
+        {
             assert!(agreed.contains(param), "{mode} / {combination}: {agreed}");
         }
     }
@@ -137,7 +140,11 @@ fn websockets_clients_against_our_server_modes() {
     cmd.arg(support::script("deflate_websockets_client.py"))
         .arg(urls(&servers));
     let r = support::run_json_script(cmd, Duration::from_secs(120));
-    eprintln!("websockets {}: {} runs", r["websockets"], r["runs"].as_array().map_or(0, Vec::len));
+    eprintln!(
+        "websockets {}: {} runs",
+        r["websockets"],
+        r["runs"].as_array().map_or(0, Vec::len)
+    );
     check_client_runs(&r, &servers, 8);
 }
 
@@ -150,7 +157,11 @@ fn ws_clients_against_our_server_modes() {
     let mut cmd = node_command(&node, &modules, "deflate_ws_client.js");
     cmd.arg(urls(&servers));
     let r = support::run_json_script(cmd, Duration::from_secs(120));
-    eprintln!("ws {}: {} runs", r["ws"], r["runs"].as_array().map_or(0, Vec::len));
+    eprintln!(
+        "ws {}: {} runs",
+        r["ws"],
+        r["runs"].as_array().map_or(0, Vec::len)
+    );
     check_client_runs(&r, &servers, 8);
 }
 
@@ -182,7 +193,10 @@ fn our_offers() -> Vec<(&'static str, DeflateConfig)> {
     let mut asking = DeflateConfig::context_takeover();
     asking.client.server_no_context_takeover = true;
     asking.client.server_max_window_bits = Some(10);
-    vec![("default", DeflateConfig::context_takeover()), ("asking", asking)]
+    vec![
+        ("default", DeflateConfig::context_takeover()),
+        ("asking", asking),
+    ]
 }
 
 /// Our client against each of a script's servers (`{"servers": {NAME: PORT}}`), with
@@ -203,10 +217,15 @@ fn our_client_against(lines: &Receiver<String>, peer: &str) {
                 .read_timeout(Some(Duration::from_secs(10)))
                 .connect(&url)
                 .unwrap_or_else(|e| panic!("{peer} {name} / {offer}: {e}"));
-            let agreed = *ws.deflate().unwrap_or_else(|| panic!("{peer} {name} / {offer}: no deflate"));
+            let agreed = *ws
+                .deflate()
+                .unwrap_or_else(|| panic!("{peer} {name} / {offer}: no deflate"));
             let what = format!("{peer} {name} / {offer}: {agreed:?}");
             let lower = name.to_ascii_lowercase().replace('_', "");
-            if lower.contains("servernocontexttakeover") || offer == "asking" || name == "everything" {
+            if lower.contains("servernocontexttakeover")
+                || offer == "asking"
+                || name == "everything"
+            {
                 assert!(agreed.server_no_context_takeover, "{what}");
             }
             if lower.contains("clientnocontexttakeover") || name == "everything" {
