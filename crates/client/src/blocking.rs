@@ -1,17 +1,18 @@
 //! The blocking client over `std::net::TcpStream`.
 
 use core::time::Duration;
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, Read};
 use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use sockeye_driver::{Driver, Event, SendError, Stage};
-use sockeye_handshake::{Response, WsUrl};
+use sockeye_handshake::Response;
 use sockeye_proto::{CloseCode, Connection, MessageKind};
 
-use crate::builder::{driver_error, parse_url, resolve};
+use crate::builder::{driver_error, parse_url};
+use crate::socket::{handshake_left, is_timeout, round_up, tcp_connect, write_driver};
 use crate::{ClientBuilder, Error, Message, Timeout};
 
 /// Size of the blocking client's read buffer: 64 KiB.
@@ -145,56 +146,6 @@ pub(crate) fn connect_with(options: &ClientBuilder, url: &str) -> Result<WebSock
             rng_failed,
             peer_close: None,
         });
-    }
-}
-
-/// Time left of the handshake (never zero: std refuses a zero timeout).
-fn handshake_left(driver: &Driver) -> Result<Duration, Error> {
-    driver
-        .poll_timeout()
-        .and_then(|t| t.checked_duration_since(Instant::now()))
-        .filter(|d| !d.is_zero())
-        .map(round_up)
-        .ok_or(Error::Timeout(Timeout::Handshake))
-}
-
-/// Connects to the first address that answers.
-fn tcp_connect(url: &WsUrl, timeout: Duration) -> Result<TcpStream, Error> {
-    let timeout = round_up(timeout);
-    let mut last = Error::NoAddress;
-    for addr in resolve(url)? {
-        match TcpStream::connect_timeout(&addr, timeout) {
-            Ok(stream) => return Ok(stream),
-            Err(e) if is_timeout(&e) => last = Error::Timeout(Timeout::Connect),
-            Err(e) => last = Error::Io(e),
-        }
-    }
-    Err(last)
-}
-
-/// A socket timeout must not be zero (std refuses it).
-fn round_up(d: Duration) -> Duration {
-    d.max(Duration::from_millis(1))
-}
-
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
-}
-
-/// Writes everything the driver has (blocking, within the socket's write timeout).
-fn write_driver(mut stream: &TcpStream, driver: &mut Driver) -> Result<(), Error> {
-    loop {
-        let out = driver.poll_output();
-        if out.is_empty() {
-            return Ok(());
-        }
-        match stream.write(out) {
-            Ok(0) => return Err(Error::Io(ErrorKind::WriteZero.into())),
-            Ok(n) => driver.written(n),
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) if is_timeout(&e) => return Err(Error::Timeout(Timeout::Write)),
-            Err(e) => return Err(Error::Io(e)),
-        }
     }
 }
 

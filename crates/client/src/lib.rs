@@ -165,10 +165,12 @@
 mod blocking;
 mod builder;
 mod error;
+mod event;
 mod message;
 mod nonblocking;
 mod outbox;
 mod random;
+mod socket;
 
 pub use blocking::{WebSocket, connect};
 pub use builder::{
@@ -176,8 +178,9 @@ pub use builder::{
     DEFAULT_WRITE_TIMEOUT,
 };
 pub use error::{Error, Rejected, Timeout};
+pub use event::ClientEvent;
 pub use message::Message;
-pub use nonblocking::{ClientEvent, MioClient};
+pub use nonblocking::MioClient;
 pub use outbox::Outbox;
 pub use random::{OsMasks, nonce};
 

@@ -13,78 +13,11 @@ use sockeye_handshake::{Response, WsUrl};
 use sockeye_proto::{CloseCode, MessageKind, State};
 
 use crate::builder::{driver_error, parse_url};
-use crate::{ClientBuilder, Error, Outbox};
+use crate::{ClientBuilder, ClientEvent, Error, Outbox};
 
 /// Most unread input discarded when the connection fails, so that closing the socket does
 /// not turn into a reset (see `MioClient::fail`).
 const FAIL_DRAIN_MAX: usize = 64 << 10;
-
-/// What happened on a [`MioClient`], handed to the handler of
-/// [`MioClient::on_readable`]. Borrows the read buffer or the connection's assembly
-/// buffer: copy what you keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ClientEvent<'a> {
-    /// The opening handshake completed: messages may be sent now.
-    Open {
-        /// The subprotocol the server chose.
-        protocol: Option<&'a str>,
-    },
-    /// A whole text message (valid UTF-8).
-    Text(&'a str),
-    /// A whole binary message.
-    Binary(&'a [u8]),
-    /// A ping; the pong is already queued (with the default `auto_pong`).
-    Ping(&'a [u8]),
-    /// A pong.
-    Pong(&'a [u8]),
-    /// The server's close frame; the reply is queued. Keep driving the client until
-    /// [`MioClient::is_finished`].
-    Close {
-        /// The server's code (1005 if its frame had no body).
-        code: CloseCode,
-        /// The server's reason.
-        reason: &'a str,
-    },
-    /// A piece of a message, in streaming mode ([`Config::streaming`]); see
-    /// [`sockeye_proto::Event::Chunk`].
-    Chunk {
-        /// Text or binary.
-        kind: MessageKind,
-        /// The bytes.
-        data: &'a [u8],
-        /// First piece of its message.
-        first: bool,
-        /// Last piece of its message.
-        last: bool,
-    },
-}
-
-impl<'a> ClientEvent<'a> {
-    /// The client's view of a driver event (a client driver has no `Request`).
-    fn from_driver(event: Event<'a>) -> Option<Self> {
-        Some(match event {
-            Event::Open { protocol } => Self::Open { protocol },
-            Event::Text(t) => Self::Text(t),
-            Event::Binary(b) => Self::Binary(b),
-            Event::Ping(p) => Self::Ping(p),
-            Event::Pong(p) => Self::Pong(p),
-            Event::Close { code, reason } => Self::Close { code, reason },
-            Event::Chunk {
-                kind,
-                data,
-                first,
-                last,
-            } => Self::Chunk {
-                kind,
-                data,
-                first,
-                last,
-            },
-            _ => return None,
-        })
-    }
-}
 
 /// A non-blocking WebSocket client connection for a [`mio`] event loop: an application
 /// with one [`mio::Poll`] can drive many of them, each registered with its own
