@@ -16,7 +16,7 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Echo every message back, on any request path. Prints the URL it listens on; stops
-    /// cleanly on Ctrl-C (closing every connection with 1001).
+    /// cleanly on Ctrl-C or SIGTERM (closing every connection with 1001).
     Echo(EchoArgs),
     /// Each line read from stdin becomes a message; every message received is printed on
     /// stdout, one per line. End of input closes the connection (1000).

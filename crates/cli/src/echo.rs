@@ -7,7 +7,7 @@ use sockeye_server::{Echo, Server, ServerConfig};
 
 use crate::args::EchoArgs;
 
-/// How long Ctrl-C waits for connections to finish their closing handshake.
+/// How long Ctrl-C or SIGTERM waits for connections to finish their closing handshake.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 pub(crate) fn run(args: EchoArgs) -> Result<(), String> {
@@ -35,7 +35,7 @@ pub(crate) fn run(args: EchoArgs) -> Result<(), String> {
     ctrlc::set_handler(move || {
         let _ = stop_tx.send(());
     })
-    .map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?;
+    .map_err(|e| format!("cannot install the Ctrl-C/SIGTERM handler: {e}"))?;
 
     println!(
         "sockeye echo listening on ws://{} ({threads} thread{}, messages up to {} bytes{})",

@@ -33,8 +33,8 @@ fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitSta
     None
 }
 
-#[test]
-fn echo_serves_then_stops_cleanly_on_sigint() {
+/// Serves, then stops on `signal`: every connection gets 1001 (going away), exit 0.
+fn echo_serves_then_stops_cleanly_on(signal: &str) {
     let child = sockeye()
         .args(["echo", "--listen", "127.0.0.1:0", "--threads", "2"])
         .stdout(Stdio::piped())
@@ -58,9 +58,8 @@ fn echo_serves_then_stops_cleanly_on_sigint() {
     ws.send_binary(&big).unwrap();
     assert_eq!(ws.recv().unwrap(), Message::Binary(big));
 
-    // Ctrl-C: the server says 1001 to its connections and exits 0.
     let status = Command::new("kill")
-        .args(["-INT", &guard.0.id().to_string()])
+        .args([signal, &guard.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
@@ -68,8 +67,20 @@ fn echo_serves_then_stops_cleanly_on_sigint() {
         Message::Close { code, .. } => assert_eq!(code, CloseCode::GOING_AWAY),
         other => panic!("expected close, got {other:?}"),
     }
-    let status = wait_exit(&mut guard.0, Duration::from_secs(10)).expect("exits after SIGINT");
+    let status =
+        wait_exit(&mut guard.0, Duration::from_secs(10)).unwrap_or_else(|| panic!("{signal}"));
     assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn echo_serves_then_stops_cleanly_on_ctrl_c() {
+    echo_serves_then_stops_cleanly_on("-INT");
+}
+
+/// What systemd, Docker and Kubernetes send: the same drain as Ctrl-C.
+#[test]
+fn echo_serves_then_stops_cleanly_on_sigterm() {
+    echo_serves_then_stops_cleanly_on("-TERM");
 }
 
 #[test]
