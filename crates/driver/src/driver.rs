@@ -73,6 +73,26 @@ pub struct Driver {
     pub(crate) ends: Option<Box<Ends>>,
 }
 
+/// The parts of a driver that receiving works on, borrowed apart from the rest, so that
+/// the input can live in the driver itself (the TLS layer's decrypted bytes).
+pub(crate) struct Core<'a> {
+    pub(crate) phase: &'a mut Phase,
+    pub(crate) out: &'a mut Output,
+    pub(crate) config: &'a Arc<DriverConfig>,
+    pub(crate) ends: &'a mut Option<Box<Ends>>,
+}
+
+impl Core<'_> {
+    /// The Closing phase, with the linger deadline from `now`.
+    pub(crate) fn closing(&self, now: Instant) -> Phase {
+        Phase::Closing(Closing::new(now + self.config.linger_timeout))
+    }
+
+    pub(crate) fn ends_mut(&mut self) -> &mut Ends {
+        self.ends.get_or_insert_with(Box::default)
+    }
+}
+
 /// What the application is told once the connection has ended.
 #[derive(Debug, Default)]
 pub(crate) struct Ends {
@@ -372,6 +392,16 @@ impl Driver {
 
     pub(crate) fn ends_mut(&mut self) -> &mut Ends {
         self.ends.get_or_insert_with(Box::default)
+    }
+
+    /// The receiving parts (see [`Core`]).
+    pub(crate) fn core(&mut self) -> Core<'_> {
+        Core {
+            phase: &mut self.phase,
+            out: &mut self.out,
+            config: &self.config,
+            ends: &mut self.ends,
+        }
     }
 
     /// Back-pressure: pause over the high-water mark, resume at the low-water mark.

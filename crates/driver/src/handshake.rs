@@ -12,20 +12,16 @@ use std::time::Instant;
 use sockeye_handshake::{Accept, Outcome, Reject, RequestError, Status};
 use sockeye_proto::Connection;
 
-use crate::driver::{Closing, Open, Phase, Rejection};
+use crate::driver::{Closing, Core, Open, Phase, Rejection};
 use crate::{Driver, Error, Event, Outbox, Recv};
 
 /// Most bytes of a rejection's body kept for [`Driver::take_rejection`].
 const MAX_REJECTION_BODY: usize = 64 << 10;
 
-impl Driver {
+impl<'a> Core<'a> {
     /// Server: the request head, until complete.
-    pub(crate) fn recv_request<'a>(
-        &'a mut self,
-        input: &'a mut [u8],
-        now: Instant,
-    ) -> Result<Recv<'a>, Error> {
-        let Phase::Accepting(a) = &mut self.phase else {
+    pub(crate) fn recv_request(self, input: &'a mut [u8], now: Instant) -> Result<Recv<'a>, Error> {
+        let Phase::Accepting(a) = &mut *self.phase else {
             return Err(Error::NoRequest);
         };
         if a.request.is_some() {
@@ -50,7 +46,7 @@ impl Driver {
                 let consumed = request.head_len().saturating_sub(before).min(taken);
                 a.buf = Vec::new();
                 a.request = Some(request);
-                let Phase::Accepting(a) = &self.phase else {
+                let Phase::Accepting(a) = self.phase else {
                     return Err(Error::NoRequest);
                 };
                 Ok(Recv {
@@ -63,12 +59,108 @@ impl Driver {
                 // §4.2.1: "the server MUST stop processing the client's handshake and return
                 // an HTTP response with an appropriate error code".
                 refused.write_response(&mut self.out.buf);
-                self.phase = self.closing(now);
+                *self.phase = self.closing(now);
                 Err(Error::Request(refused))
             }
         }
     }
 
+    /// Client: the response head, until complete; then the connection opens.
+    pub(crate) fn recv_response(
+        mut self,
+        input: &'a mut [u8],
+        now: Instant,
+    ) -> Result<Recv<'a>, Error> {
+        let Phase::Connecting(c) = &mut *self.phase else {
+            return Err(Error::HandshakeEof);
+        };
+        let before = c.buf.len();
+        let take = head_room(
+            before,
+            self.config.handshake_limits.get_max_head_len(),
+            input,
+        );
+        c.buf.extend_from_slice(take);
+        let taken = take.len();
+        let outcome = match c.handshake.parse_response(&c.buf) {
+            Ok(Status::Incomplete) => {
+                return Ok(Recv {
+                    consumed: taken,
+                    event: None,
+                    outbox: Outbox::inert(),
+                });
+            }
+            Ok(Status::Complete(outcome)) => Ok(outcome),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(Outcome::Accepted(accepted)) => {
+                let Some(masks) = c.masks.take() else {
+                    return Err(Error::HandshakeEof);
+                };
+                let consumed = accepted.head_len().saturating_sub(before).min(taken);
+                let ws = Connection::client(self.config.connection.clone(), masks, now);
+                // permessage-deflate: a response we did not allow fails the connection.
+                #[cfg(feature = "deflate")]
+                let (ws, params) = {
+                    let config = self.config.deflate.as_ref();
+                    match crate::deflate::client_agreed(config, accepted.extensions()) {
+                        Ok(params) => (crate::deflate::install(config, ws, params), params),
+                        Err(e) => {
+                            self.out.clear();
+                            *self.phase = self.closing(now);
+                            return Err(Error::Response(e));
+                        }
+                    }
+                };
+                let open = Open::new(ws, Some(Box::new(accepted)), now);
+                #[cfg(feature = "deflate")]
+                let open = open.with_deflate(params);
+                *self.phase = Phase::Open(Box::new(open));
+                let Phase::Open(open) = self.phase else {
+                    return Err(Error::HandshakeEof);
+                };
+                let Open {
+                    ws,
+                    accepted,
+                    waiting,
+                    failure,
+                    ..
+                } = &mut **open;
+                let protocol = accepted.as_deref().and_then(|a| a.protocol());
+                Ok(Recv {
+                    consumed,
+                    event: Some(Event::Open { protocol }),
+                    outbox: Outbox::new(crate::outbox::Parts {
+                        sender: ws.sender(),
+                        out: self.out,
+                        waiting,
+                        failure,
+                        config: self.config,
+                        now,
+                    }),
+                })
+            }
+            Ok(Outcome::Rejected(response)) => {
+                let status = response.status();
+                let body_at = response.head_len().saturating_sub(before);
+                let body = input.get(body_at..).unwrap_or_default();
+                let body = body.get(..MAX_REJECTION_BODY).unwrap_or(body).to_vec();
+                self.ends_mut().rejection = Some(Rejection { response, body });
+                self.out.clear();
+                *self.phase = self.closing(now);
+                Err(Error::Rejected { status })
+            }
+            Err(e) => {
+                self.out.clear();
+                *self.phase = self.closing(now);
+                Err(Error::Response(e))
+            }
+        }
+    }
+}
+
+impl Driver {
     /// Server: accepts the request of the last [`Event::Request`] with the choices in
     /// `accept` (subprotocol, headers): the `101` is queued and the connection opens.
     ///
@@ -139,100 +231,6 @@ impl Driver {
         match &mut self.phase {
             Phase::Accepting(a) => a.request.take().map(drop).ok_or(Error::NoRequest),
             _ => Err(Error::NoRequest),
-        }
-    }
-
-    /// Client: the response head, until complete; then the connection opens.
-    pub(crate) fn recv_response<'a>(
-        &'a mut self,
-        input: &'a mut [u8],
-        now: Instant,
-    ) -> Result<Recv<'a>, Error> {
-        let Phase::Connecting(c) = &mut self.phase else {
-            return Err(Error::HandshakeEof);
-        };
-        let before = c.buf.len();
-        let take = head_room(
-            before,
-            self.config.handshake_limits.get_max_head_len(),
-            input,
-        );
-        c.buf.extend_from_slice(take);
-        let taken = take.len();
-        let outcome = match c.handshake.parse_response(&c.buf) {
-            Ok(Status::Incomplete) => {
-                return Ok(Recv {
-                    consumed: taken,
-                    event: None,
-                    outbox: Outbox::inert(),
-                });
-            }
-            Ok(Status::Complete(outcome)) => Ok(outcome),
-            Err(e) => Err(e),
-        };
-        match outcome {
-            Ok(Outcome::Accepted(accepted)) => {
-                let Some(masks) = c.masks.take() else {
-                    return Err(Error::HandshakeEof);
-                };
-                let consumed = accepted.head_len().saturating_sub(before).min(taken);
-                let ws = Connection::client(self.config.connection.clone(), masks, now);
-                // permessage-deflate: a response we did not allow fails the connection.
-                #[cfg(feature = "deflate")]
-                let (ws, params) = {
-                    let config = self.config.deflate.as_ref();
-                    match crate::deflate::client_agreed(config, accepted.extensions()) {
-                        Ok(params) => (crate::deflate::install(config, ws, params), params),
-                        Err(e) => {
-                            self.out.clear();
-                            self.phase = self.closing(now);
-                            return Err(Error::Response(e));
-                        }
-                    }
-                };
-                let open = Open::new(ws, Some(Box::new(accepted)), now);
-                #[cfg(feature = "deflate")]
-                let open = open.with_deflate(params);
-                self.phase = Phase::Open(Box::new(open));
-                let Phase::Open(open) = &mut self.phase else {
-                    return Err(Error::HandshakeEof);
-                };
-                let Open {
-                    ws,
-                    accepted,
-                    waiting,
-                    failure,
-                    ..
-                } = &mut **open;
-                let protocol = accepted.as_deref().and_then(|a| a.protocol());
-                Ok(Recv {
-                    consumed,
-                    event: Some(Event::Open { protocol }),
-                    outbox: Outbox::new(crate::outbox::Parts {
-                        sender: ws.sender(),
-                        out: &mut self.out,
-                        waiting,
-                        failure,
-                        config: &self.config,
-                        now,
-                    }),
-                })
-            }
-            Ok(Outcome::Rejected(response)) => {
-                let status = response.status();
-                let body_at = response.head_len().saturating_sub(before);
-                let body = input.get(body_at..).unwrap_or_default();
-                let body = body.get(..MAX_REJECTION_BODY).unwrap_or(body).to_vec();
-                self.ends_mut().rejection = Some(Rejection { response, body });
-                self.out.clear();
-                self.phase = self.closing(now);
-                Err(Error::Rejected { status })
-            }
-            Err(e) => {
-                self.out.clear();
-                self.phase = self.closing(now);
-                Err(Error::Response(e))
-            }
         }
     }
 

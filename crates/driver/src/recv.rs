@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use sockeye_proto::CloseCode;
 
-use crate::driver::{Open, Phase};
+use crate::driver::{Core, Open, Phase};
 use crate::outbox::Parts;
 use crate::{Driver, Error, Event, Outbox, Recv};
 
@@ -23,6 +23,13 @@ impl Driver {
     /// [`Error::DecisionPending`] (local misuse) consumes nothing.
     pub fn recv<'a>(&'a mut self, input: &'a mut [u8], now: Instant) -> Result<Recv<'a>, Error> {
         self.advance();
+        self.core().recv(input, now)
+    }
+}
+
+impl<'a> Core<'a> {
+    /// Received bytes (decrypted ones under TLS) into the phase they belong to.
+    pub(crate) fn recv(self, input: &'a mut [u8], now: Instant) -> Result<Recv<'a>, Error> {
         match self.phase {
             Phase::Accepting(_) => self.recv_request(input, now),
             Phase::Connecting(_) => self.recv_response(input, now),
@@ -38,8 +45,8 @@ impl Driver {
     /// The open phase: frames through the connection state machine. The move to Closing,
     /// when the connection ends here, waits for the next `&mut` call (see
     /// `Driver::advance`): the event borrows the connection.
-    fn recv_frames<'a>(&'a mut self, input: &'a mut [u8], now: Instant) -> Result<Recv<'a>, Error> {
-        let Phase::Open(open) = &mut self.phase else {
+    fn recv_frames(self, input: &'a mut [u8], now: Instant) -> Result<Recv<'a>, Error> {
+        let Phase::Open(open) = self.phase else {
             return Err(Error::HandshakeEof);
         };
         let Open {
@@ -61,10 +68,10 @@ impl Driver {
                     event: r.event.map(Event::from),
                     outbox: Outbox::new(Parts {
                         sender: r.sender,
-                        out: &mut self.out,
+                        out: self.out,
                         waiting,
                         failure,
-                        config: &self.config,
+                        config: self.config,
                         now,
                     }),
                 })
