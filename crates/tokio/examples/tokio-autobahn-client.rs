@@ -81,10 +81,14 @@ async fn run_case(base: &str, case: u32, agent: &str) -> String {
     format!("{echoed} echoed, {ended}")
 }
 
+/// The server writes its reports when the request arrives; how the connection ends
+/// after that (wstest closes, then may reset) does not matter.
 async fn update_reports(base: &str, agent: &str) -> Result<(), Error> {
     let mut ws = open(&format!("{base}/updateReports?agent={agent}")).await?;
-    while let Some(message) = ws.recv().await {
-        message?;
+    while let Some(item) = ws.recv().await {
+        if let Err(e) = item {
+            println!("(the report connection ended with: {e})");
+        }
     }
     Ok(())
 }

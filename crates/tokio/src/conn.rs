@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use sockeye_driver::{Closed, Driver, Event, SharedFrame};
+use sockeye_driver::{Closed, Driver, Event, SharedFrame, Stage};
 use sockeye_handshake::Request;
 use sockeye_proto::CloseCode;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -141,6 +141,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         let may_feed = !self.has_item() && self.request.is_none();
         if may_feed && self.more {
             self.feed_stash(now);
+            self.flush_if_ending(cx);
             return Poll::Ready(());
         }
         let mut moved = false;
@@ -167,12 +168,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             return Poll::Ready(());
         }
         if may_feed && self.driver.wants_read() && self.poll_read(cx, now).is_ready() {
+            self.flush_if_ending(cx);
             return Poll::Ready(());
         }
         if moved {
             Poll::Ready(())
         } else {
             Poll::Pending
+        }
+    }
+
+    /// When input ended the connection (a failure: its close frame is queued) or brought
+    /// the peer's close (our reply is queued), writes at once, before that is handed
+    /// out: an application that stops polling then still has the close go out.
+    fn flush_if_ending(&mut self, cx: &mut Context<'_>) {
+        let ending = self.failure.is_some() || matches!(self.message, Some(Message::Close(_)));
+        if !ending {
+            return;
+        }
+        if let Poll::Ready(Err(e)) = self.write_out(cx) {
+            self.fail(e);
+        }
+        if self.driver.wants_write_shutdown() && Pin::new(&mut self.io).poll_shutdown(cx).is_ready()
+        {
+            self.driver.write_shut();
         }
     }
 
@@ -401,12 +420,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         flushed
     }
 
-    /// Drives the connection to its end, discarding what arrives (the closing handshake,
-    /// the peer's EOF or the linger bound): how it ended.
+    /// Whether the connection is over for the application: finished, or its end known
+    /// (the closing handshake done, or failed) with our last frame written and our side
+    /// shut down. What is left, the wait for the peer's EOF (bounded by the linger
+    /// timeout), goes on while the stream is polled and is cut short if it is dropped.
+    pub(crate) fn is_over(&self) -> bool {
+        self.driver.is_finished()
+            || (self.closed.is_some()
+                && self.driver.stage() == Stage::Closing
+                && self.driver.queued() == 0
+                && !self.driver.wants_write_shutdown())
+    }
+
+    /// Drives the connection until it is over (see [`is_over`](Self::is_over)),
+    /// discarding what arrives: how it ended.
     pub(crate) fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<Closed> {
         loop {
             while self.pop().is_some() {}
-            if self.driver.is_finished() {
+            if self.is_over() {
                 let closed = self.closed.clone().unwrap_or_else(|| Closed {
                     code: CloseCode::ABNORMAL,
                     reason: String::new(),

@@ -46,7 +46,8 @@ pub(crate) enum Command {
 pub(crate) struct Status {
     pub(crate) can_send: bool,
     pub(crate) closed: Option<Closed>,
-    pub(crate) finished: bool,
+    /// Over for the application (`Conn::is_over`), or the task has ended.
+    pub(crate) over: bool,
 }
 
 /// The receiving half: a [`Stream`] of messages (then the error that ended the
@@ -55,6 +56,9 @@ pub(crate) struct Status {
 #[derive(Debug)]
 pub struct ReadHalf {
     pub(crate) items: mpsc::Receiver<Result<Message, Error>>,
+    /// Dropped with the reader: wakes the task, which then discards what arrives (a
+    /// dropped channel receiver alone wakes nobody unless the task waits on it).
+    pub(crate) _alive: oneshot::Sender<()>,
 }
 
 impl ReadHalf {
@@ -143,6 +147,39 @@ impl WriteHalf {
         rx.await.unwrap_or(Err(Error::ConnectionClosed))
     }
 
+    /// Hands a message to the connection task without waiting: for a broadcast loop
+    /// that must not wait for its slowest member. The task writes it promptly; a refusal
+    /// by the connection (closed, misuse) is not reported.
+    ///
+    /// # Errors
+    /// [`Error::WriteBufferFull`] when the task's queue is full (the peer is not keeping
+    /// up: drop the message, or the member); [`Error::ConnectionClosed`] once the
+    /// connection is over.
+    pub fn try_send(&mut self, message: Message) -> Result<(), Error> {
+        self.try_command(Command::Send(message, None))
+    }
+
+    /// [`try_send`](Self::try_send) for a frame made once for many connections.
+    ///
+    /// # Errors
+    /// As [`try_send`](Self::try_send).
+    pub fn try_send_shared(&mut self, frame: SharedFrame) -> Result<(), Error> {
+        self.try_command(Command::Shared(frame, None))
+    }
+
+    fn try_command(&mut self, command: Command) -> Result<(), Error> {
+        if !self.status.borrow().can_send {
+            return Err(Error::ConnectionClosed);
+        }
+        self.commands.try_send(command).map_err(|e| {
+            if e.is_full() {
+                Error::WriteBufferFull
+            } else {
+                Error::ConnectionClosed
+            }
+        })
+    }
+
     /// Closes the connection (see
     /// [`WebSocketStream::close`](crate::WebSocketStream::close)): resolves when the
     /// connection is over, the peer's close frame received or the close timeout passed.
@@ -188,10 +225,7 @@ impl WriteHalf {
 
 /// The end of the connection as the task published it.
 async fn wait_finished(mut status: watch::Receiver<Status>) -> Closed {
-    let waited = status
-        .wait_for(|s| s.finished)
-        .await
-        .map(|s| s.closed.clone());
+    let waited = status.wait_for(|s| s.over).await.map(|s| s.closed.clone());
     // Err: the task is gone without publishing its end (its runtime shut down).
     let closed = waited.unwrap_or_else(|_| status.borrow().closed.clone());
     closed.unwrap_or_else(|| Closed {

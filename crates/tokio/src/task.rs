@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_channel::mpsc;
+use futures_channel::{mpsc, oneshot};
 use futures_core::Stream;
 use sockeye_proto::CloseCode;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -36,17 +36,22 @@ where
         let (command_tx, commands) = mpsc::channel(COMMANDS);
         let (items, item_rx) = mpsc::channel(ITEMS);
         let (status, status_rx) = watch::channel(Status::default());
+        let (alive, reader) = oneshot::channel();
         let mut task = ConnectionTask {
             conn: self.conn,
             commands: Some(commands),
             items: Some(items),
+            reader: Some(reader),
             status,
             closing: false,
         };
         task.publish();
         tokio::spawn(task);
         (
-            ReadHalf { items: item_rx },
+            ReadHalf {
+                items: item_rx,
+                _alive: alive,
+            },
             WriteHalf::new(command_tx, status_rx),
         )
     }
@@ -59,6 +64,8 @@ struct ConnectionTask<S> {
     commands: Option<mpsc::Receiver<Command>>,
     /// `None` once the reader is gone: what arrives is discarded.
     items: Option<mpsc::Sender<Result<Message, Error>>>,
+    /// Completes (cancelled) when the reader is dropped.
+    reader: Option<oneshot::Receiver<()>>,
     status: watch::Sender<Status>,
     /// The task started the close itself (nobody holds a half any more).
     closing: bool,
@@ -110,6 +117,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ConnectionTask<S> {
     /// Hands queued messages to the reader while its channel has room.
     fn hand_out(&mut self, cx: &mut Context<'_>) -> bool {
         let mut moved = false;
+        if let Some(reader) = &mut self.reader
+            && Pin::new(reader).poll(cx).is_ready()
+        {
+            self.reader = None;
+            self.items = None;
+            moved = true;
+        }
         while self.conn.has_item() {
             let Some(items) = &mut self.items else {
                 // Nobody reads: discard.
@@ -135,15 +149,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ConnectionTask<S> {
     /// Publishes what the halves may want to know, waking them only on a change.
     fn publish(&mut self) {
         let can_send = self.conn.driver.can_send();
-        let finished = self.conn.is_done();
+        let over = self.conn.is_over();
         let closed = &self.conn.closed;
         self.status.send_if_modified(|s| {
-            let changed = s.can_send != can_send || s.finished != finished || s.closed != *closed;
+            let changed = s.can_send != can_send || s.over != over || s.closed != *closed;
             if changed {
                 *s = Status {
                     can_send,
                     closed: closed.clone(),
-                    finished,
+                    over,
                 };
             }
             changed
@@ -172,6 +186,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Future for ConnectionTask<S> {
             moved |= this.hand_out(cx);
             if this.conn.is_done() {
                 this.publish();
+                // The task ends: whatever the connection says, it is over.
+                this.status.send_modify(|s| s.over = true);
                 // Dropping the sender ends the reader's stream.
                 this.items = None;
                 return Poll::Ready(());

@@ -232,7 +232,7 @@ mod tests {
         let (response, accepted) = upgrade.accept(&accept).unwrap();
         assert_eq!(response.status(), 101);
         let h = response.headers();
-        assert_eq!(h["sec-websocket-accept"], "s3pPLMBiTxaQ9kYGzzhZRrK+xOo=");
+        assert_eq!(h["sec-websocket-accept"], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
         assert_eq!(h["sec-websocket-protocol"], "chat");
         assert_eq!(h["upgrade"], "websocket");
         let extensions = h["sec-websocket-extensions"].to_str().unwrap();
