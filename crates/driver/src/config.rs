@@ -64,6 +64,13 @@ pub struct DriverConfig {
     /// turns it off. Default [`DeflateConfig::no_idle_state`](crate::DeflateConfig::no_idle_state).
     #[cfg(feature = "deflate")]
     pub deflate: Option<crate::DeflateConfig>,
+    /// Server: TLS for every connection (`wss://`). Default `None` (plain `ws://`).
+    #[cfg(feature = "tls")]
+    pub tls_server: Option<crate::tls::TlsServerConfig>,
+    /// Client: what [`Driver::client_tls`](crate::Driver::client_tls) connects with
+    /// (`wss://` URLs). Default `None`: a front end supplies one (e.g. the system's roots).
+    #[cfg(feature = "tls")]
+    pub tls_client: Option<crate::tls::TlsClientConfig>,
 }
 
 impl DriverConfig {
@@ -94,6 +101,10 @@ impl DriverConfig {
             keep_output_capacity: Self::DEFAULT_KEEP_OUTPUT_CAPACITY,
             #[cfg(feature = "deflate")]
             deflate: Some(crate::DeflateConfig::default()),
+            #[cfg(feature = "tls")]
+            tls_server: None,
+            #[cfg(feature = "tls")]
+            tls_client: None,
         }
     }
 

@@ -71,6 +71,9 @@ pub struct Driver {
     /// How the connection ended, until taken (boxed: most of a connection's life it is
     /// `None`).
     pub(crate) ends: Option<Box<Ends>>,
+    /// TLS: input and output pass through it (boxed: a plain connection pays a pointer).
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<Box<crate::tls::TlsLayer>>,
 }
 
 /// The parts of a driver that receiving works on, borrowed apart from the rest, so that
@@ -112,7 +115,18 @@ impl Driver {
             deadline: now + config.handshake_timeout,
             request: None,
         }));
-        Self::with_phase(config, phase)
+        #[cfg(feature = "tls")]
+        let tls = config
+            .tls_server
+            .as_ref()
+            .map(|t| Box::new(crate::tls::TlsLayer::server(t.rustls())));
+        #[allow(unused_mut)]
+        let mut driver = Self::with_phase(config, phase);
+        #[cfg(feature = "tls")]
+        {
+            driver.tls = tls;
+        }
+        driver
     }
 
     /// A client connection: `request` is queued at once (write it once
@@ -144,6 +158,44 @@ impl Driver {
         driver
     }
 
+    /// A client connection over TLS (`wss://`) to `host`, the URL's host: its name (or IP
+    /// address) is what the server's certificate must be valid for. As
+    /// [`client`](Self::client) otherwise; the request goes out once the TLS handshake is
+    /// done, within the same [`DriverConfig::handshake_timeout`].
+    ///
+    /// # Errors
+    /// [`Error::Tls`]: no [`DriverConfig::tls_client`] ([`TlsError::NotConfigured`]), or
+    /// `host` is not a valid server name ([`TlsError::InvalidServerName`]).
+    ///
+    /// [`TlsError::NotConfigured`]: crate::tls::TlsError::NotConfigured
+    /// [`TlsError::InvalidServerName`]: crate::tls::TlsError::InvalidServerName
+    #[cfg(feature = "tls")]
+    pub fn client_tls(
+        config: Arc<DriverConfig>,
+        request: ClientRequest,
+        host: &str,
+        masks: Box<dyn MaskSource>,
+        now: Instant,
+    ) -> Result<Self, crate::Error> {
+        use crate::tls::{TlsError, TlsLayer};
+        let tls = config
+            .tls_client
+            .as_ref()
+            .ok_or(crate::Error::Tls(TlsError::NotConfigured))?;
+        let layer = TlsLayer::client(tls.rustls(), host).map_err(crate::Error::Tls)?;
+        let mut driver = Self::client(config, request, masks, now);
+        driver.tls = Some(Box::new(layer));
+        Ok(driver)
+    }
+
+    /// Whether the connection runs over TLS.
+    pub fn is_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
     /// A connection whose opening handshake was done elsewhere (an HTTP server's upgrade,
     /// a test): it starts open, in `ws`'s role and with its configuration.
     pub fn from_connection(config: Arc<DriverConfig>, ws: Connection, now: Instant) -> Self {
@@ -158,6 +210,8 @@ impl Driver {
             config,
             paused: false,
             ends: None,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 
@@ -251,14 +305,30 @@ impl Driver {
     /// connect is in progress.
     pub fn poll_output(&mut self) -> &[u8] {
         self.advance();
-        match &self.phase {
-            Phase::Connecting(c) if !c.connected => &[],
-            _ => self.out.pending(),
+        if let Phase::Connecting(c) = &self.phase
+            && !c.connected
+        {
+            return &[];
         }
+        #[cfg(feature = "tls")]
+        if self.tls.is_some() {
+            return self.tls_output().unwrap_or_default();
+        }
+        self.out.pending()
     }
 
     /// Whether output waits to be written (what a front end's writable interest follows).
     pub fn wants_write(&self) -> bool {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            if matches!(&self.phase, Phase::Connecting(c) if !c.connected) {
+                return false;
+            }
+            let closing = matches!(self.phase, Phase::Closing(_));
+            let plain = !self.out.is_empty()
+                || matches!(&self.phase, Phase::Open(o) if o.ws.has_pending_output());
+            return tls.wants_write(plain, closing);
+        }
         match &self.phase {
             Phase::Connecting(c) if !c.connected => false,
             Phase::Open(o) => !self.out.is_empty() || o.ws.has_pending_output(),
@@ -268,6 +338,13 @@ impl Driver {
 
     /// `n` bytes of [`poll_output`](Self::poll_output) were written.
     pub fn written(&mut self, n: usize) {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = self.tls.as_deref_mut() {
+            tls.wire.advance(n, self.config.keep_output_capacity);
+            self.update_pressure();
+            self.advance();
+            return;
+        }
         self.out.advance(n, self.config.keep_output_capacity);
         self.update_pressure();
         self.advance();
@@ -275,10 +352,15 @@ impl Driver {
 
     /// Bytes queued and not yet written (waiting pre-framed messages included).
     pub fn queued(&self) -> usize {
-        match &self.phase {
+        #[cfg(feature = "tls")]
+        let wire = self.tls.as_ref().map_or(0, |t| t.wire.len());
+        #[cfg(not(feature = "tls"))]
+        let wire = 0;
+        let plain = match &self.phase {
             Phase::Open(o) => self.out.len().saturating_add(o.waiting.bytes()),
             _ => self.out.len(),
-        }
+        };
+        plain.saturating_add(wire)
     }
 
     /// Whether the front end should read from the transport: false under back-pressure
@@ -297,7 +379,11 @@ impl Driver {
     /// Whether to shut down our sending side now (TCP FIN): the connection is over and
     /// everything was written. Then call [`write_shut`](Self::write_shut).
     pub fn wants_write_shutdown(&self) -> bool {
-        matches!(&self.phase, Phase::Closing(c) if !c.write_shut) && self.out.is_empty()
+        #[cfg(feature = "tls")]
+        let tls_done = self.tls.as_ref().is_none_or(|t| t.is_flushed());
+        #[cfg(not(feature = "tls"))]
+        let tls_done = true;
+        matches!(&self.phase, Phase::Closing(c) if !c.write_shut) && self.out.is_empty() && tls_done
     }
 
     /// Our sending side was shut down.
@@ -330,6 +416,10 @@ impl Driver {
             self.ends_mut().closed = Some(closed);
         }
         self.out.clear();
+        #[cfg(feature = "tls")]
+        {
+            self.tls = None;
+        }
     }
 
     /// How the open connection ended, once, when it has: hand it to the application.
@@ -367,6 +457,8 @@ impl Driver {
             Phase::Connecting(c) => c.buf.capacity(),
             Phase::Closing(_) | Phase::Done => 0,
         };
+        #[cfg(feature = "tls")]
+        let phase = phase.saturating_add(self.tls.as_ref().map_or(0, |t| t.capacity()));
         self.out.capacity().saturating_add(phase)
     }
 
@@ -440,7 +532,9 @@ mod tests {
         let open = size_of::<Open>();
         let ws = size_of::<Connection>();
         println!("Driver = {driver} B, boxed Open = {open} B (Connection {ws} B)");
-        assert!(driver <= 80, "Driver grew to {driver} B");
+        // 8 of them the TLS pointer (feature `tls`).
+        let most = if cfg!(feature = "tls") { 88 } else { 80 };
+        assert!(driver <= most, "Driver grew to {driver} B");
         assert!(open <= ws + 64, "Open grew to {open} B");
     }
 }

@@ -51,6 +51,11 @@ pub enum Error {
     /// did not offer, §4.2.2). A `500` response is queued instead and the connection
     /// ends.
     Accept(BuildError),
+    /// The TLS session failed (a certificate refused on either side, an alert, bytes
+    /// that are not TLS...): the alert, if any, is queued; an open WebSocket connection
+    /// ends abnormally (1006).
+    #[cfg(feature = "tls")]
+    Tls(crate::tls::TlsError),
 }
 
 impl Error {
@@ -73,6 +78,8 @@ impl fmt::Display for Error {
             Self::DecisionPending => f.write_str("a request waits for accept or a refusal"),
             Self::NoRequest => f.write_str("no request waits for a decision"),
             Self::Accept(e) => write!(f, "cannot accept the request: {e}"),
+            #[cfg(feature = "tls")]
+            Self::Tls(e) => write!(f, "TLS: {e}"),
         }
     }
 }
@@ -84,6 +91,8 @@ impl std::error::Error for Error {
             Self::Request(e) => Some(e),
             Self::Response(e) => Some(e),
             Self::Accept(e) => Some(e),
+            #[cfg(feature = "tls")]
+            Self::Tls(e) => Some(e),
             _ => None,
         }
     }

@@ -105,6 +105,8 @@ mod phase;
 mod recv;
 mod shared;
 mod timers;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use bytes::Bytes;
 pub use closed::Closed;

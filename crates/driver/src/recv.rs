@@ -23,6 +23,10 @@ impl Driver {
     /// [`Error::DecisionPending`] (local misuse) consumes nothing.
     pub fn recv<'a>(&'a mut self, input: &'a mut [u8], now: Instant) -> Result<Recv<'a>, Error> {
         self.advance();
+        #[cfg(feature = "tls")]
+        if self.tls.is_some() {
+            return crate::tls::recv(self, input, now);
+        }
         self.core().recv(input, now)
     }
 }

@@ -85,11 +85,19 @@ pub fn feed(driver: &mut Driver, bytes: &[u8], now: Instant, echo: bool) -> Fed 
     fed
 }
 
-/// Everything the driver wants written, taken (as if the socket took it all).
+/// Everything the driver wants written, taken (as if the socket took it all; under TLS
+/// the driver hands out large output in pieces).
 pub fn take_output(driver: &mut Driver) -> Vec<u8> {
-    let out = driver.poll_output().to_vec();
-    driver.written(out.len());
-    out
+    let mut all = Vec::new();
+    loop {
+        let out = driver.poll_output();
+        if out.is_empty() {
+            return all;
+        }
+        let n = out.len();
+        all.extend_from_slice(out);
+        driver.written(n);
+    }
 }
 
 /// What follows the HTTP head in `bytes` (a side's whole wire log).
@@ -158,15 +166,28 @@ pub struct Link {
     pub server_wire: Vec<u8>,
     /// Echo messages on the server.
     pub echo: bool,
+    /// Reads of at most this many bytes (`usize::MAX`: each side's output in one read).
+    pub read_size: usize,
 }
 
 impl Link {
     /// Both sides open, the handshake done.
     pub fn open(client_config: Arc<DriverConfig>, server_config: Arc<DriverConfig>) -> Self {
         let now = Instant::now();
+        Self::open_drivers(
+            client(client_config, now),
+            Driver::server(server_config, now),
+            now,
+            usize::MAX,
+        )
+    }
+
+    /// `client` (connected, its request for `/chat` queued) and `server` joined and their
+    /// handshake done, with reads of at most `read_size` bytes.
+    pub fn open_drivers(client: Driver, server: Driver, now: Instant, read_size: usize) -> Self {
         let mut link = Self {
-            client: client(client_config, now),
-            server: Driver::server(server_config, now),
+            client,
+            server,
             now,
             client_seen: Vec::new(),
             server_seen: Vec::new(),
@@ -175,6 +196,7 @@ impl Link {
             client_wire: Vec::new(),
             server_wire: Vec::new(),
             echo: false,
+            read_size,
         };
         link.pump();
         assert_eq!(link.server_seen, [Seen::Request("/chat".into())]);
@@ -193,17 +215,21 @@ impl Link {
             if !bytes.is_empty() {
                 moved = true;
                 self.client_wire.extend_from_slice(&bytes);
-                let fed = feed(&mut self.server, &bytes, self.now, self.echo);
-                self.server_seen.extend(fed.events);
-                self.server_errors.extend(fed.error);
+                for read in bytes.chunks(self.read_size) {
+                    let fed = feed(&mut self.server, read, self.now, self.echo);
+                    self.server_seen.extend(fed.events);
+                    self.server_errors.extend(fed.error);
+                }
             }
             let bytes = take_output(&mut self.server);
             if !bytes.is_empty() {
                 moved = true;
                 self.server_wire.extend_from_slice(&bytes);
-                let fed = feed(&mut self.client, &bytes, self.now, false);
-                self.client_seen.extend(fed.events);
-                self.client_errors.extend(fed.error);
+                for read in bytes.chunks(self.read_size) {
+                    let fed = feed(&mut self.client, read, self.now, false);
+                    self.client_seen.extend(fed.events);
+                    self.client_errors.extend(fed.error);
+                }
             }
             moved |= shut(
                 &mut self.client,
