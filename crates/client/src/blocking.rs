@@ -34,12 +34,15 @@ const READ_BUF_LEN: usize = 64 * 1024;
 /// ```
 ///
 /// # Errors
-/// See [`ClientBuilder::connect`]; `wss://` is [`Error::TlsNotSupported`]:
+/// See [`ClientBuilder::connect`]; without the `tls` feature `wss://` is
+/// [`Error::TlsNotSupported`]:
 ///
 /// ```
+/// # if !cfg!(feature = "tls") {
 /// let err = sockeye_client::connect("wss://example.com/").unwrap_err();
 /// assert!(matches!(err, sockeye_client::Error::TlsNotSupported));
 /// assert!(err.to_string().contains("TLS not supported"));
+/// # }
 /// ```
 pub fn connect(url: &str) -> Result<WebSocket, Error> {
     ClientBuilder::new().connect(url)

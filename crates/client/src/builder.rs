@@ -64,6 +64,9 @@ pub struct ClientBuilder {
     pub(crate) limits: Limits,
     pub(crate) max_write_buffer: usize,
     pub(crate) deflate: Option<DeflateConfig>,
+    /// `wss://`: whom to trust (default: the system's roots).
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<sockeye_driver::tls::TlsClientConfig>,
 }
 
 impl Default for ClientBuilder {
@@ -88,7 +91,20 @@ impl ClientBuilder {
             limits: Limits::new(),
             max_write_buffer: DEFAULT_MAX_WRITE_BUFFER,
             deflate: Some(DeflateConfig::context_takeover()),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
+    }
+
+    /// `wss://` trusts the roots of `tls` (e.g.
+    /// [`TlsClientConfig::system`](sockeye_driver::tls::TlsClientConfig::system) with a
+    /// CA file, or [`with_ca_file`](sockeye_driver::tls::TlsClientConfig::with_ca_file) for
+    /// a private CA) instead of the system's. The server's host name is always verified.
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn tls(mut self, tls: sockeye_driver::tls::TlsClientConfig) -> Self {
+        self.tls = Some(tls);
+        self
     }
 
     /// Offers a subprotocol (`Sec-WebSocket-Protocol`), in order of preference. The one
@@ -210,10 +226,12 @@ impl ClientBuilder {
         &self.config
     }
 
-    /// Opens a blocking connection to a `ws://` URL: TCP connect, opening handshake.
+    /// Opens a blocking connection to a `ws://` or `wss://` URL: TCP connect, TLS handshake
+    /// for `wss://`, opening handshake.
     ///
     /// # Errors
-    /// [`Error::Url`], [`Error::TlsNotSupported`] for `wss://`, [`Error::InvalidOption`],
+    /// [`Error::Url`], [`Error::TlsNotSupported`] for `wss://` without the `tls` feature,
+    /// [`Error::Tls`] for a failed TLS session, [`Error::InvalidOption`],
     /// [`Error::Io`] (connection refused...), [`Error::Timeout`] (connect, handshake),
     /// [`Error::Rejected`] for a non-`101` answer, [`Error::Handshake`] for an invalid one,
     /// [`Error::HandshakeEof`].
@@ -221,7 +239,7 @@ impl ClientBuilder {
         crate::blocking::connect_with(self, url)
     }
 
-    /// Starts a non-blocking connection to a `ws://` URL: resolves the host (blocking,
+    /// Starts a non-blocking connection to a `ws://` or `wss://` URL: resolves the host (blocking,
     /// through the system resolver), starts a non-blocking TCP connect to its first
     /// address and queues the handshake request. Register the result with a
     /// [`mio::Poll`] and drive it (see [`MioClient`]).
@@ -240,13 +258,26 @@ impl ClientBuilder {
     }
 }
 
-/// Parses the URL and refuses `wss://`.
+/// Parses the URL; `wss://` needs the `tls` feature.
 pub(crate) fn parse_url(url: &str) -> Result<WsUrl, Error> {
     let url = WsUrl::parse(url)?;
-    if url.is_secure() {
+    if url.is_secure() && !cfg!(feature = "tls") {
         return Err(Error::TlsNotSupported);
     }
     Ok(url)
+}
+
+/// The system's roots, loaded once per process (reading the CA bundle takes milliseconds).
+#[cfg(feature = "tls")]
+fn system_tls() -> Result<sockeye_driver::tls::TlsClientConfig, Error> {
+    use std::sync::OnceLock;
+    static SYSTEM: OnceLock<Result<sockeye_driver::tls::TlsClientConfig, String>> = OnceLock::new();
+    SYSTEM
+        .get_or_init(|| {
+            sockeye_driver::tls::TlsClientConfig::system(&[]).map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(Error::TlsConfig)
 }
 
 /// The addresses of the URL's host.
@@ -310,6 +341,21 @@ impl ClientBuilder {
         }
         let masks = OsMasks::new();
         let failed = masks.failure_flag();
+        #[cfg(feature = "tls")]
+        if url.is_secure() {
+            let mut config = Arc::unwrap_or_clone(self.driver_config(blocking));
+            config.tls_client = Some(match &self.tls {
+                Some(tls) => tls.clone(),
+                None => system_tls()?,
+            });
+            let driver =
+                Driver::client_tls(Arc::new(config), request, url.host(), Box::new(masks), now)
+                    .map_err(|e| match e {
+                        sockeye_driver::Error::Tls(e) => Error::Tls(e),
+                        other => Error::Io(std::io::Error::other(other)),
+                    })?;
+            return Ok((driver, failed));
+        }
         let driver = Driver::client(self.driver_config(blocking), request, Box::new(masks), now);
         Ok((driver, failed))
     }
@@ -336,6 +382,8 @@ pub(crate) fn driver_error(e: sockeye_driver::Error, driver: &mut Driver) -> Err
         D::HandshakeTimeout => Error::Timeout(Timeout::Handshake),
         D::ConnectTimeout => Error::Timeout(Timeout::Connect),
         D::HandshakeEof => Error::HandshakeEof,
+        #[cfg(feature = "tls")]
+        D::Tls(e) => Error::Tls(e),
         // Server-side errors: a client driver does not produce them.
         other => Error::Io(std::io::Error::other(other)),
     }

@@ -59,8 +59,16 @@ impl Rejected {
 pub enum Error {
     /// The URL is not a valid `ws://` URL.
     Url(UrlError),
-    /// The URL is `wss://`: TLS is not supported by Sockeye yet.
+    /// The URL is `wss://` and this build has no TLS (the crate's `tls` feature).
     TlsNotSupported,
+    /// The TLS session failed: the server's certificate was refused (unknown issuer, name
+    /// mismatch, expired...), the server refused ours or the session, or the bytes were
+    /// not TLS. Each cause is its own [`TlsError`](sockeye_driver::tls::TlsError) variant.
+    #[cfg(feature = "tls")]
+    Tls(sockeye_driver::tls::TlsError),
+    /// TLS could not be set up: the system's roots or a CA file could not be loaded.
+    #[cfg(feature = "tls")]
+    TlsConfig(String),
     /// The host name resolved to no address.
     NoAddress,
     /// An option is not valid in a request: a subprotocol that is not a token, a header
@@ -118,8 +126,12 @@ impl fmt::Display for Error {
         match self {
             Self::Url(e) => write!(f, "invalid WebSocket URL: {e}"),
             Self::TlsNotSupported => f.write_str(
-                "TLS not supported: wss:// URLs cannot be opened by sockeye-client yet (use ws://)",
+                "TLS not supported: this build of sockeye-client has no `tls` feature (use ws://)",
             ),
+            #[cfg(feature = "tls")]
+            Self::Tls(e) => write!(f, "TLS: {e}"),
+            #[cfg(feature = "tls")]
+            Self::TlsConfig(e) => write!(f, "TLS configuration: {e}"),
             Self::NoAddress => f.write_str("host name resolved to no address"),
             Self::InvalidOption(e) => write!(f, "invalid client option: {e}"),
             Self::Random => f.write_str("the operating system's random source failed"),

@@ -15,8 +15,10 @@
 //!
 //! Both take the same [`ClientBuilder`] options: subprotocols, extra headers, `Origin`,
 //! timeouts, the connection's [`Config`](sockeye_proto::Config) limits. `TCP_NODELAY`
-//! is always on. Only `ws://` is supported: a `wss://` URL is
-//! [`Error::TlsNotSupported`] (Sockeye has no TLS yet).
+//! is always on. `wss://` URLs need the `tls` feature (rustls; the system's roots unless
+//! [`ClientBuilder::tls`] says otherwise; the host name is always verified), and are
+//! [`Error::TlsNotSupported`] without it. TLS failures are [`Error::Tls`], one variant per
+//! cause (unknown issuer, name mismatch, expired...).
 //!
 //! ```
 //! use std::time::Duration;

@@ -62,6 +62,13 @@ pub struct ServerConfig {
     /// clients to do the same, so an idle connection holds no zlib state
     /// (`docs/compression.md` has the memory of each mode).
     pub deflate: Option<DeflateConfig>,
+    /// TLS: every connection speaks `wss://` with this configuration (certificates from
+    /// PEM files, by SNI, renewable through
+    /// [`ServerHandle::reload_certificate`](crate::ServerHandle::reload_certificate)).
+    /// Default `None` (plain `ws://`). The TLS handshake counts against
+    /// `handshake_timeout`.
+    #[cfg(feature = "tls")]
+    pub tls: Option<sockeye_driver::tls::TlsServerConfig>,
 }
 
 impl Default for ServerConfig {
@@ -84,6 +91,8 @@ impl Default for ServerConfig {
             max_queued_commands: 1 << 16,
             backlog: 1024,
             deflate: Some(DeflateConfig::default()),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -104,6 +113,10 @@ impl ServerConfig {
         config.keep_output_capacity = 0;
         // A shared compressor per event loop: each loop's config has its own.
         config.deflate = self.deflate.as_ref().map(DeflateConfig::for_event_loop);
+        #[cfg(feature = "tls")]
+        {
+            config.tls_server = self.tls.clone();
+        }
         config
     }
 }

@@ -43,6 +43,9 @@ pub(crate) struct Shared {
     /// The server's permessage-deflate settings (with a compressor of the handles' own), to
     /// compress a message once for every connection that may take it compressed.
     pub(crate) deflate: Option<DeflateConfig>,
+    /// The server's TLS, for certificate renewals.
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<sockeye_driver::tls::TlsServerConfig>,
 }
 
 /// A cloneable, thread-safe handle to a running server: send to or close any connection,
@@ -65,6 +68,43 @@ impl std::fmt::Debug for ServerHandle {
 }
 
 impl ServerHandle {
+    /// Replaces the server's default certificate with the PEM files' (a renewal), without
+    /// a restart: new TLS handshakes use it, connections already open keep theirs. On
+    /// error the current certificate stays.
+    ///
+    /// # Errors
+    /// The files cannot be loaded ([`TlsConfigError`](sockeye_driver::tls::TlsConfigError)),
+    /// or the server has no TLS configuration made with a certificate store
+    /// ([`TlsConfigError::Rejected`](sockeye_driver::tls::TlsConfigError::Rejected)).
+    #[cfg(feature = "tls")]
+    pub fn reload_certificate(
+        &self,
+        chain: &std::path::Path,
+        key: &std::path::Path,
+    ) -> Result<(), sockeye_driver::tls::TlsConfigError> {
+        let store = self
+            .shared
+            .tls
+            .as_ref()
+            .and_then(sockeye_driver::tls::TlsServerConfig::cert_store)
+            .ok_or_else(|| {
+                sockeye_driver::tls::TlsConfigError::Rejected(
+                    "the server's TLS configuration has no certificate store".into(),
+                )
+            })?;
+        store.reload_default(chain, key)
+    }
+
+    /// The certificate store behind the server's TLS, if it was made with one (to add
+    /// certificates for more names, by SNI).
+    #[cfg(feature = "tls")]
+    pub fn cert_store(&self) -> Option<&Arc<sockeye_driver::tls::CertStore>> {
+        self.shared
+            .tls
+            .as_ref()
+            .and_then(sockeye_driver::tls::TlsServerConfig::cert_store)
+    }
+
     /// Open connections now (handshakes in progress included).
     pub fn connections(&self) -> usize {
         self.shared.connections.load(Ordering::Relaxed)

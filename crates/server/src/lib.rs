@@ -103,6 +103,10 @@ pub use handle::ServerHandle;
 pub use handler::{Chunk, Context, Handler, Message, Refusal, SendStatus};
 pub use id::ConnId;
 pub use server::Server;
+/// TLS configuration types (feature `tls`): [`tls::TlsServerConfig`],
+/// [`tls::CertStore`], errors, and the rustls they are built on.
+#[cfg(feature = "tls")]
+pub use sockeye_driver::tls;
 pub use sockeye_driver::{Closed, DeflateConfig, OverflowPolicy};
 pub use sockeye_handshake::{Accept, Extension, Limits, OriginAllowList, Reject, Request};
 pub use sockeye_proto::{CloseCode, Config as ConnectionConfig, MessageKind};

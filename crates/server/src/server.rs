@@ -92,6 +92,8 @@ impl Server {
                 connections: AtomicUsize::new(0),
                 max_queued: config.max_queued_commands,
                 deflate: config.deflate.as_ref().map(DeflateConfig::for_event_loop),
+                #[cfg(feature = "tls")]
+                tls: config.tls.clone(),
             }),
         };
         let config = Arc::new(config);
