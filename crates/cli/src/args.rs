@@ -43,13 +43,23 @@ pub(crate) struct EchoArgs {
     #[arg(long, value_name = "0-9", value_parser = clap::value_parser!(u32).range(0..=9),
           conflicts_with = "no_compression")]
     pub(crate) compression_level: Option<u32>,
+    /// Serve wss:// (TLS) with this certificate chain (PEM, the server's certificate
+    /// first); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<std::path::PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<std::path::PathBuf>,
 }
 
 /// `sockeye connect` options.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub(crate) struct ConnectArgs {
-    /// The server, `ws://HOST:PORT/PATH`.
+    /// The server, `ws://HOST:PORT/PATH` or `wss://HOST:PORT/PATH`.
     pub(crate) url: String,
+    /// wss://: trust the CA certificates of this PEM file as well as the system's.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca: Option<std::path::PathBuf>,
     /// Send lines as binary messages.
     #[arg(long)]
     pub(crate) binary: bool,
@@ -106,6 +116,22 @@ mod tests {
         assert_eq!(a.compression_level, Some(6));
         assert!(parse(&["echo", "--compression-level", "10"]).is_err());
         assert!(parse(&["echo", "--compression-level", "6", "--no-compression"]).is_err());
+        let Command::Echo(a) = parse(&["echo", "--tls-cert", "c.pem", "--tls-key", "k.pem"])
+            .unwrap()
+            .command
+        else {
+            panic!("not echo")
+        };
+        assert_eq!(a.tls_cert.as_deref(), Some(std::path::Path::new("c.pem")));
+        assert_eq!(a.tls_key.as_deref(), Some(std::path::Path::new("k.pem")));
+        assert!(
+            parse(&["echo", "--tls-cert", "c.pem"]).is_err(),
+            "a key is needed"
+        );
+        assert!(
+            parse(&["echo", "--tls-key", "k.pem"]).is_err(),
+            "a certificate too"
+        );
         assert!(parse(&["echo", "--threads", "0"]).is_err());
         assert!(parse(&["echo", "--listen"]).is_err());
         assert!(parse(&["echo", "--nope"]).is_err());

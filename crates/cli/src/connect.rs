@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use sockeye_client::{ClientBuilder, Error, Message, Timeout};
 use sockeye_server::CloseCode;
+use sockeye_server::tls::TlsClientConfig;
 
 use crate::args::ConnectArgs;
 
@@ -19,6 +20,12 @@ pub(crate) fn run(args: ConnectArgs) -> Result<(), String> {
     }
     for protocol in &args.subprotocols {
         builder = builder.protocol(protocol.clone());
+    }
+    if let Some(ca) = &args.ca {
+        let tls = TlsClientConfig::system(&[ca.as_path()])
+            .or_else(|_| TlsClientConfig::with_ca_file(ca))
+            .map_err(|e| format!("--ca: {e}"))?;
+        builder = builder.tls(tls);
     }
     let mut ws = builder
         .connect(&args.url)

@@ -3,6 +3,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
+use sockeye_server::tls::TlsServerConfig;
 use sockeye_server::{Echo, Server, ServerConfig};
 
 use crate::args::EchoArgs;
@@ -21,6 +22,11 @@ pub(crate) fn run(args: EchoArgs) -> Result<(), String> {
     if let (Some(level), Some(deflate)) = (args.compression_level, config.deflate.as_mut()) {
         deflate.set_level(level);
     }
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        let tls = TlsServerConfig::from_pem_files(cert, key).map_err(|e| format!("TLS: {e}"))?;
+        config.tls = Some(tls);
+    }
+    let scheme = if config.tls.is_some() { "wss" } else { "ws" };
     config.connection.max_message_size = args.max_message;
     config.connection.max_frame_payload = args.max_message;
     // Room for the echo of two maximal messages on top of the high-water mark.
@@ -38,7 +44,7 @@ pub(crate) fn run(args: EchoArgs) -> Result<(), String> {
     .map_err(|e| format!("cannot install the Ctrl-C/SIGTERM handler: {e}"))?;
 
     println!(
-        "sockeye echo listening on ws://{} ({threads} thread{}, messages up to {} bytes{})",
+        "sockeye echo listening on {scheme}://{} ({threads} thread{}, messages up to {} bytes{})",
         server.local_addr(),
         if threads == 1 { "" } else { "s" },
         args.max_message,

@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! sockeye echo [--listen ADDR] [--threads N] [--max-message BYTES] [--no-compression]
-//! sockeye connect ws://HOST:PORT/PATH [--binary] [--subprotocol NAME] [--no-compression]
+//!              [--compression-level 0-9] [--tls-cert FILE --tls-key FILE]
+//! sockeye connect ws[s]://HOST:PORT/PATH [--binary] [--subprotocol NAME] [--ca FILE]
+//!              [--no-compression]
 //! ```
 //!
 //! Exit status: 0 on success, 1 when the command failed (the cause is printed in one line),

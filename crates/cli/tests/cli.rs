@@ -162,3 +162,96 @@ fn connect_prints_replies_that_arrive_after_the_end_of_input() {
     assert_eq!(out, "first\nsecond\nthird\n");
     server.shutdown(Duration::from_secs(1));
 }
+
+/// `sockeye echo --tls-cert --tls-key` serves wss:// and says so; `sockeye connect
+/// wss://... --ca` trusts the given CA; without it the failure is one line naming the
+/// cause, and a non-zero exit.
+#[test]
+fn echo_over_tls_and_connect_with_a_ca_file() {
+    use sockeye_server::tls::dev::DevPki;
+    let dir = std::env::temp_dir().join(format!("sockeye-cli-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pki = DevPki::new().unwrap();
+    let [ca, cert, key] = pki.write_files(&dir, &["localhost"]).unwrap();
+    let child = sockeye()
+        .args([
+            "echo",
+            "--listen",
+            "127.0.0.1:0",
+            "--threads",
+            "1",
+            "--tls-cert",
+        ])
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Guard(child);
+    let mut line = String::new();
+    BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("wss://"))
+        .unwrap_or_else(|| panic!("no wss:// URL in {line:?}"))
+        .replace("127.0.0.1", "localhost");
+
+    let output = sockeye()
+        .args(["connect", &url, "--ca"])
+        .arg(&ca)
+        .stdin_bytes(b"over tls\n")
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "over tls\n");
+
+    let output = sockeye()
+        .args(["connect", &url])
+        .stdin_bytes(b"x\n")
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("issuer is not trusted"), "{stderr}");
+
+    // a certificate that is not there: the server refuses to start, naming the file
+    let output = sockeye()
+        .args(["echo", "--listen", "127.0.0.1:0", "--tls-cert"])
+        .arg(dir.join("nope.pem"))
+        .arg("--tls-key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nope.pem"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs a command with `input` on stdin; its whole output.
+trait StdinBytes {
+    fn stdin_bytes(&mut self, input: &[u8]) -> std::io::Result<std::process::Output>;
+}
+
+impl StdinBytes for Command {
+    fn stdin_bytes(&mut self, input: &[u8]) -> std::io::Result<std::process::Output> {
+        let mut child = self
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        child.stdin.take().unwrap().write_all(input)?;
+        let mut guard = Guard(child);
+        wait_exit(&mut guard.0, Duration::from_secs(10)).expect("exits");
+        let mut output = std::process::Output {
+            status: guard.0.wait()?,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        };
+        std::io::Read::read_to_end(&mut guard.0.stdout.take().unwrap(), &mut output.stdout)?;
+        std::io::Read::read_to_end(&mut guard.0.stderr.take().unwrap(), &mut output.stderr)?;
+        Ok(output)
+    }
+}
