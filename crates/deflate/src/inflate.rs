@@ -25,6 +25,18 @@ use sockeye_proto::{CloseCode, Decoded, ExtensionError};
 /// Most bytes the output vector is grown by per inflate call.
 pub(crate) const STEP: usize = 32 << 10;
 
+/// Fewest bytes the output vector is grown by per inflate call.
+const MIN_STEP: usize = 256;
+
+/// The first step's size for `input` bytes: what they are likely to inflate to (4×),
+/// within [`MIN_STEP`]..=[`STEP`]. Each step that fills up doubles the next, so a large
+/// output still moves [`STEP`] at a time, while a peer trickling one byte per read no
+/// longer costs a 32 KiB zeroed extension of the vector per byte (the work stays
+/// proportional to the input, not 32,768 times it).
+fn first_step(input: usize) -> usize {
+    input.saturating_mul(4).clamp(MIN_STEP, STEP)
+}
+
 /// The tail §7.2.1 step 3 removed: an empty stored block's LEN and NLEN.
 pub(crate) const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
@@ -133,6 +145,7 @@ fn inflate(
 ) -> Result<Step, ExtensionError> {
     let mut consumed = 0;
     let mut produced = 0;
+    let mut want = first_step(input.len());
     while produced < room {
         if msg.stream_ended {
             if consumed == input.len() {
@@ -142,7 +155,7 @@ fn inflate(
             history.restart(z)?;
             msg.stream_ended = false;
         }
-        let step = (room - produced).min(STEP);
+        let step = (room - produced).min(want);
         let len = out.len();
         out.resize(len + step, 0);
         let (in0, out0) = (z.total_in(), z.total_out());
@@ -162,7 +175,7 @@ fn inflate(
             Ok(Status::StreamEnd) => msg.stream_ended = true,
             // Output space left over: zlib wants more input.
             Ok(Status::Ok | Status::BufError) if used_out < step => break,
-            Ok(_) => {}
+            Ok(_) => want = want.saturating_mul(2).min(STEP),
         }
     }
     Ok(Step {
@@ -249,5 +262,70 @@ mod tests {
                 .unwrap();
             assert_eq!(out, message, "pieces of {piece}");
         }
+    }
+
+    /// A message fed one byte per call, as a peer trickling bytes makes the server do:
+    /// the output vector grows with what is produced (a few steps of [`MIN_STEP`]), not
+    /// by 32 KiB per byte, and the message still comes out whole; a big message fed
+    /// whole still comes out whole, in doubling steps.
+    #[test]
+    fn trickled_input_grows_the_output_by_what_it_produces() {
+        let message: Vec<u8> = (0..3000u32)
+            .map(|i| b"chat json "[(i % 10) as usize])
+            .collect();
+        let mut c = Compress::new_with_window_bits(Compression::fast(), false, 15);
+        let mut compressed = Vec::with_capacity(4096);
+        c.compress_vec(&message, &mut compressed, FlushCompress::Sync)
+            .unwrap();
+        assert!(compressed.ends_with(&TAIL));
+        let payload = &compressed[..compressed.len() - TAIL.len()];
+
+        let mut z = Decompress::new_with_window_bits(false, 15);
+        let mut history = History::new(15);
+        let mut msg = Message::default();
+        let mut out = Vec::new();
+        let mut most = 0;
+        for (i, byte) in payload.iter().enumerate() {
+            let end = i + 1 == payload.len();
+            let mut left: &[u8] = std::slice::from_ref(byte);
+            loop {
+                let d =
+                    decode(&mut z, &mut history, &mut msg, left, end, &mut out, 1 << 20).unwrap();
+                most = most.max(out.capacity());
+                left = &left[d.consumed..];
+                if left.is_empty() && (d.done || !end) {
+                    break;
+                }
+            }
+        }
+        assert_eq!(out, message);
+        assert!(
+            most < 8 << 10,
+            "the vector grew to {most} bytes for 3,000 of output"
+        );
+
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i % 7) as u8).collect();
+        let mut c = Compress::new_with_window_bits(Compression::fast(), false, 15);
+        let mut compressed = Vec::with_capacity(big.len());
+        c.compress_vec(&big, &mut compressed, FlushCompress::Sync)
+            .unwrap();
+        let payload = &compressed[..compressed.len() - TAIL.len()];
+        let mut z = Decompress::new_with_window_bits(false, 15);
+        let mut history = History::new(15);
+        let mut msg = Message::default();
+        let mut out = Vec::new();
+        let d = decode(
+            &mut z,
+            &mut history,
+            &mut msg,
+            payload,
+            true,
+            &mut out,
+            1 << 20,
+        )
+        .unwrap();
+        assert!(d.done);
+        assert_eq!(d.consumed, payload.len());
+        assert_eq!(out, big);
     }
 }
