@@ -19,6 +19,9 @@ Options:
   --json FILE          also write the verdicts as JSON: {agent, role, peer_version, suite,
                        cases: {id: {behavior, behaviorClose}}} (the golden-data shape of
                        conformance/expected/suite/)
+  --merge              with --json: keep the cases already in the file that this run did not
+                       run (e.g. sections 12 and 13 recorded separately); the file lists
+                       each run's case patterns and time
   --peer-version TEXT  recorded in --json (default: the first word after the agent's name
                        on the peer's first stdout line, if any)
   --strict             exit 1 unless every case is OK or INFORMATIONAL in both behavior
@@ -263,14 +266,24 @@ def summarize(args, cases, elapsed, peer, out):
     if len(bad) > 60:
         print(f"  ... and {len(bad) - 60} more")
     if args.json:
+        cases_out = {i: {"behavior": cases[i]["behavior"],
+                         "behaviorClose": cases[i]["behaviorClose"]} for i in ids}
+        runs = []
+        if args.merge and os.path.exists(args.json):
+            with open(args.json) as f:
+                previous = json.load(f)
+            old = previous.get("cases", {})
+            old.update(cases_out)
+            cases_out = {i: old[i] for i in sorted(old, key=id_key)}
+            runs = [r for r in previous.get("runs", []) if r.get("cases") != args.cases]
+        runs.append({"cases": args.cases, "seconds": round(elapsed, 1)})
         doc = {
             "agent": args.agent,
             "role": role,
             "peer_version": peer_version(args, peer),
             "suite": f"autobahntestsuite {SUITE_VERSION}",
-            "run_seconds": round(elapsed, 1),
-            "cases": {i: {"behavior": cases[i]["behavior"],
-                          "behaviorClose": cases[i]["behaviorClose"]} for i in ids},
+            "runs": runs,
+            "cases": cases_out,
         }
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as f:
@@ -300,6 +313,7 @@ def main():
     p.add_argument("--exclude", default="")
     p.add_argument("--out")
     p.add_argument("--json")
+    p.add_argument("--merge", action="store_true")
     p.add_argument("--peer-version")
     p.add_argument("--strict", action="store_true")
     p.add_argument("--allow-unimplemented", action="store_true")

@@ -257,9 +257,16 @@ pub fn markdown(input: &Inputs) -> String {
         let _ = writeln!(s, "### {title}\n");
         match input.suite.get(stem) {
             Some(v) => {
-                let time = v
-                    .run_seconds
-                    .map_or(String::new(), |t| format!(", run time {t:.0} s"));
+                let runs: Vec<String> = v
+                    .runs
+                    .iter()
+                    .map(|r| format!("`{}` in {:.0} s", r.cases, r.seconds))
+                    .collect();
+                let time = if runs.is_empty() {
+                    String::new()
+                } else {
+                    format!("; ran {}", runs.join(", "))
+                };
                 let _ = writeln!(
                     s,
                     "{} ({}{time}): {}.\n",

@@ -1,7 +1,10 @@
 //! Selecting cases by id: `--cases 6.4.*,1.1.1,9.*`.
 
-/// Comma-separated glob patterns over case ids (`*` matches anything, including dots);
-/// a pattern starting with `-` excludes. Empty: every case.
+/// Comma-separated patterns over case ids, as wstest reads its spec's `cases`: a pattern
+/// with `*` (which matches anything, dots included) selects the ids that *start* with a
+/// match (`12.*.1` selects 12.1.1 and 12.1.10–12.1.18, as in the suite); a pattern without
+/// `*` selects that id (and, here, the ids under it: `6.4` is 6.4.1–6.4.4). A pattern
+/// starting with `-` excludes. Empty: every case.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseFilter {
     include: Vec<String>,
@@ -33,13 +36,15 @@ impl CaseFilter {
     }
 }
 
-/// `*` matches any run of characters; a pattern without `*` matches the id exactly or as
-/// a prefix up to a dot (`6.4` selects `6.4.1`).
+/// `*` matches any run of characters and the pattern needs to match only a prefix of the
+/// id (wstest compiles `p.replace('*', '.*')` and uses `re.match`); a pattern without `*`
+/// matches the id exactly or as a prefix up to a dot (`6.4` selects `6.4.1`).
 fn glob(pattern: &str, id: &str) -> bool {
     if !pattern.contains('*') {
         return id == pattern || id.starts_with(&format!("{pattern}."));
     }
-    let parts: Vec<&str> = pattern.split('*').collect();
+    let with_rest = format!("{pattern}*");
+    let parts: Vec<&str> = with_rest.split('*').collect();
     let mut rest = id;
     for (i, part) in parts.iter().enumerate() {
         if i == 0 {
@@ -75,5 +80,10 @@ mod tests {
         assert!(!CaseFilter::parse("9").matches("10.1.1"));
         assert!(CaseFilter::parse("*.1").matches("7.13.1"));
         assert!(CaseFilter::all().matches("2.1"));
+        // wstest's prefix rule.
+        assert!(CaseFilter::parse("12.*.1").matches("12.1.10"));
+        assert!(CaseFilter::parse("1.*").matches("1.2.8"));
+        assert!(!CaseFilter::parse("1.*").matches("10.1.1"));
+        assert!(!CaseFilter::parse("12.1.1").matches("12.1.10"));
     }
 }

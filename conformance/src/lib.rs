@@ -40,6 +40,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod agreement;
 pub mod case;
 pub mod catalog;
 pub mod deflate_case;
@@ -52,6 +53,7 @@ pub mod handshake;
 pub mod memory;
 pub mod observation;
 pub mod payload;
+pub mod peer;
 pub mod report;
 pub mod rng;
 pub mod runner;

@@ -27,7 +27,7 @@ common options:
   --verdicts FILE        also write the verdicts as JSON (conformance/expected/harness/ shape)
   --peer-version TEXT    recorded in --verdicts
   --strict               exit 1 unless every case is OK or INFORMATIONAL in both verdicts
-  --chop-gap-us N        gap between queued writes (default 50, the suite's reactor turn)
+  --chop-gap-us N        gap between queued writes (default 40, the suite's reactor turn)
   --give-up-s N          when the suite would wait for ever, stop after N s (default 10)
 PATTERNS: comma-separated globs over case ids, e.g. 6.4.*,1.1.1,-9.*
 `client --exit-after N`: exit once N agents' reports were updated (default: serve until killed)";

@@ -10,7 +10,7 @@
 //! Reads model loopback TCP: each write of the tester (one callback's frames, or one
 //! queued piece) is one read, which the [`Chunking`] cuts into `recv` calls; what the
 //! peer writes reaches the tester [`LATENCY`] later, as on loopback, where the suite's
-//! queued writes (50 µs apart) go out before the answer to the first of them is back.
+//! queued writes (40 µs apart) go out before the answer to the first of them is back.
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -36,9 +36,9 @@ pub struct Verdicts {
     /// What judged: `autobahntestsuite 25.10.1`, or the harness.
     #[serde(default)]
     pub suite: String,
-    /// How long the whole run took.
+    /// The runs that made the file: case patterns and how long each took.
     #[serde(default)]
-    pub run_seconds: Option<f64>,
+    pub runs: Vec<Run>,
     /// Per case id.
     pub cases: BTreeMap<String, CaseVerdicts>,
 }
@@ -68,7 +68,7 @@ impl Verdicts {
             role: report.peer_role.to_owned(),
             peer_version,
             suite: format!("sockeye-conformance {}", env!("CARGO_PKG_VERSION")),
-            run_seconds: None,
+            runs: Vec::new(),
             cases: report
                 .results
                 .iter()
@@ -98,7 +98,7 @@ impl Verdicts {
             "role": self.role,
             "peer_version": self.peer_version,
             "suite": self.suite,
-            "run_seconds": self.run_seconds,
+            "runs": self.runs,
             "cases": cases,
         });
         let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
@@ -114,6 +114,15 @@ impl Verdicts {
         }
         m
     }
+}
+
+/// One run of a verdict file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// The case patterns run.
+    pub cases: String,
+    /// How long it took.
+    pub seconds: f64,
 }
 
 /// One case where the harness and the suite differ.
@@ -199,7 +208,7 @@ mod tests {
             role: "server".into(),
             peer_version: None,
             suite: String::new(),
-            run_seconds: None,
+            runs: Vec::new(),
             cases: cases
                 .iter()
                 .map(|(id, b, c)| {

@@ -5,10 +5,17 @@
 //! 16 MiB message goes out, and its timers run even when the peer stops reading (as the
 //! suite's reactor, which buffers writes, never blocks either). Both threads end when
 //! the connection is dropped: the socket is shut down first, which wakes them.
+//!
+//! Timing matters where the suite's writes race the peer's answers (chops 40 µs apart):
+//! a write while the writer is idle goes straight to the socket (a thread hand-off costs
+//! tens of microseconds), and waits shorter than a millisecond poll instead of sleeping
+//! (a sleep of 40 µs lasts over 100).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -30,6 +37,10 @@ pub struct TcpTransport {
     stream: TcpStream,
     rx: Receiver<Option<Vec<u8>>>,
     tx: Option<Sender<Out>>,
+    /// Items handed to the writer and not written yet.
+    pending: Arc<AtomicUsize>,
+    /// The connection is being dropped: the writer stops retrying.
+    dropping: Arc<AtomicBool>,
     reader: Option<JoinHandle<()>>,
     writer: Option<JoinHandle<()>>,
     eof: bool,
@@ -52,6 +63,8 @@ impl TcpTransport {
     pub fn new(stream: TcpStream) -> std::io::Result<Self> {
         stream.set_nodelay(true)?;
         stream.set_read_timeout(None)?;
+        // Bounds a direct write on a peer that stopped reading; the writer retries.
+        stream.set_write_timeout(Some(Duration::from_millis(2)))?;
         let mut read_half = stream.try_clone()?;
         let mut write_half = stream.try_clone()?;
         let (tx_in, rx) = mpsc::channel();
@@ -72,12 +85,19 @@ impl TcpTransport {
             }
         });
         let (tx, rx_out) = mpsc::channel::<Out>();
+        let pending = Arc::new(AtomicUsize::new(0));
+        let dropping = Arc::new(AtomicBool::new(false));
+        let (p, d) = (Arc::clone(&pending), Arc::clone(&dropping));
         let writer = std::thread::spawn(move || {
             let mut failed = false;
             for item in rx_out {
                 match item {
-                    Out::Bytes(b) if !failed => failed = write_half.write_all(&b).is_err(),
-                    Out::Bytes(_) => {}
+                    Out::Bytes(b) => {
+                        if !failed {
+                            failed = !write_patiently(&mut write_half, &b, &d);
+                        }
+                        p.fetch_sub(1, Ordering::SeqCst);
+                    }
                     Out::Close => {
                         let _ = write_half.shutdown(Shutdown::Both);
                         return;
@@ -89,6 +109,8 @@ impl TcpTransport {
             stream,
             rx,
             tx: Some(tx),
+            pending,
+            dropping,
             reader: Some(reader),
             writer: Some(writer),
             eof: false,
@@ -96,12 +118,58 @@ impl TcpTransport {
     }
 }
 
+/// `write_all` that waits out the socket's short write timeout until the connection is
+/// dropped. False when the connection failed.
+fn write_patiently(s: &mut TcpStream, mut b: &[u8], dropping: &AtomicBool) -> bool {
+    while !b.is_empty() {
+        match s.write(b) {
+            Ok(0) => return false,
+            Ok(n) => b = &b[n..],
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
+                ) =>
+            {
+                if dropping.load(Ordering::SeqCst) {
+                    return false;
+                }
+            }
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+impl TcpTransport {
+    /// The first bytes of `bytes` the socket takes at once (nothing queued ahead of them).
+    fn write_direct(&mut self, bytes: &[u8]) -> usize {
+        if self.pending.load(Ordering::SeqCst) != 0 || bytes.len() > 256 << 10 {
+            return 0;
+        }
+        // WouldBlock, or an error the queued path meets and reports on its next write.
+        self.stream.write(bytes).unwrap_or_default()
+    }
+}
+
 impl Transport for TcpTransport {
     fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+        if self.tx.is_none() {
+            return Err("the connection is closed".into());
+        }
+        let done = self.write_direct(bytes);
+        if done == bytes.len() {
+            return Ok(());
+        }
+        let rest = bytes[done..].to_vec();
+        self.pending.fetch_add(1, Ordering::SeqCst);
         match &self.tx {
-            Some(tx) => tx
-                .send(Out::Bytes(bytes.to_vec()))
-                .map_err(|_| "the connection is closed".to_owned()),
+            Some(tx) => tx.send(Out::Bytes(rest)).map_err(|_| {
+                self.pending.fetch_sub(1, Ordering::SeqCst);
+                "the connection is closed".to_owned()
+            }),
             None => Err("the connection is closed".into()),
         }
     }
@@ -112,6 +180,19 @@ impl Transport for TcpTransport {
         }
         let first = if timeout.is_zero() {
             self.rx.try_recv().map_err(|_| RecvTimeoutError::Timeout)
+        } else if timeout < Duration::from_millis(1) {
+            // A sleep this short oversleeps by far: poll until the deadline.
+            let deadline = Instant::now() + timeout;
+            loop {
+                match self.rx.try_recv() {
+                    Ok(v) => break Ok(v),
+                    Err(TryRecvError::Disconnected) => break Err(RecvTimeoutError::Disconnected),
+                    Err(TryRecvError::Empty) if Instant::now() >= deadline => {
+                        break Err(RecvTimeoutError::Timeout);
+                    }
+                    Err(TryRecvError::Empty) => std::thread::yield_now(),
+                }
+            }
         } else {
             self.rx.recv_timeout(timeout)
         };
@@ -139,6 +220,7 @@ impl Transport for TcpTransport {
 impl Drop for TcpTransport {
     fn drop(&mut self) {
         // Wakes both threads whatever they are blocked in.
+        self.dropping.store(true, Ordering::SeqCst);
         let _ = self.stream.shutdown(Shutdown::Both);
         self.tx = None;
         for t in [self.writer.take(), self.reader.take()]

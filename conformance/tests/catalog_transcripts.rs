@@ -1,8 +1,9 @@
 //! The catalog sends what the real suite sends, frame for frame and write for write:
 //! `conformance/expected/wire/sockeye-server.json` is what wstest's fuzzing client sent to
-//! `sockeye echo` in sections 1–7 and 10 (its `TF`, `TO` and timer wire-log entries,
+//! `sockeye echo` in sections 1–7 and 10, `sockeye-client.json` what its fuzzing server
+//! sent to the `autobahn-client` example (its `TF`, `TO` and timer wire-log entries,
 //! extracted by `conformance/autobahn/transcripts.py`); the harness, running the same
-//! cases against the same server code in memory, must send exactly that: every frame's
+//! cases against the same code in memory, must send exactly that: every frame's
 //! opcode, FIN, RSV, length, payload (as the suite previews it: its first 64 bytes) and
 //! chop size, every write's length and whether it was queued, every timer and its delay.
 //! Writes made after the peer's first answer depend on how fast it answered (a chopped
@@ -28,8 +29,22 @@ struct Transcript {
 }
 
 #[test]
-fn the_harness_sends_what_the_suite_sends() {
-    let text = include_str!("../expected/wire/sockeye-server.json");
+fn as_client_the_harness_sends_what_the_suite_sends() {
+    compare(
+        SutRole::Server,
+        include_str!("../expected/wire/sockeye-server.json"),
+    );
+}
+
+#[test]
+fn as_server_the_harness_sends_what_the_suite_sends() {
+    compare(
+        SutRole::Client,
+        include_str!("../expected/wire/sockeye-client.json"),
+    );
+}
+
+fn compare(role: SutRole, text: &str) {
     let suite: BTreeMap<String, Transcript> = serde_json::from_str(text).unwrap();
     assert_eq!(suite.len(), 247, "sections 1-7 and 10 of the suite");
     let opts = Options {
@@ -38,7 +53,7 @@ fn the_harness_sends_what_the_suite_sends() {
     };
     let filter = CaseFilter::parse("1.*,2.*,3.*,4.*,5.*,6.*,7.*,10.*");
     let report = run_in_memory(
-        SutRole::Server,
+        role,
         &DriverConfig::default(),
         Chunking::Whole,
         &filter,
@@ -108,7 +123,7 @@ fn the_harness_sends_what_the_suite_sends() {
         }
     }
     eprintln!(
-        "{} cases; writes after the peer's first answer differ (timing) in {timing_dependent:?}",
+        "{role:?}: {} cases; writes after the peer's first answer differ (timing) in {timing_dependent:?}",
         report.results.len()
     );
     assert!(

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The real Autobahn|Testsuite 25.10.1 against Sockeye, both roles, strict:
+#
+#   - installs the suite into target/autobahn if it is missing (conformance/autobahn/install.sh);
+#   - builds `sockeye` and the `autobahn-client` example (release);
+#   - server role: wstest's fuzzingclient against `sockeye echo --threads 1`;
+#   - client role: wstest's fuzzingserver, bound to 127.0.0.1 only, against the
+#     autobahn-client example;
+#   - checks every case: any `behavior` or `behaviorClose` other than OK or INFORMATIONAL
+#     fails the run (both roles always run); prints a summary per role with its run time;
+#   - stops every process it starts by PID (conformance/autobahn/suite.py does).
+#
+# Usage: bash .ci/autobahn.sh [--cases PATTERNS] [--role server|client|both]
+#   PATTERNS: wstest case patterns, comma-separated (default: $AUTOBAHN_CASES, else `*`,
+#   every case). CI runs `1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*` (about 1 min per role);
+#   sections 12 and 13 (permessage-deflate) add about 15 min per role.
+# The verdicts go to target/autobahn/ci/sockeye-{server,client}.json and the wstest
+# reports under target/autobahn/ci/{server,client}/reports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cases="${AUTOBAHN_CASES:-*}"
+role="both"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cases) cases="$2"; shift 2 ;;
+    --role) role="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "autobahn.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+case "$role" in server|client|both) ;; *) echo "autobahn.sh: --role server|client|both" >&2; exit 2 ;; esac
+
+say() { printf '\n=== autobahn: %s (%ss since start)\n' "$*" "$SECONDS"; }
+
+say "install (target/autobahn)"
+bash conformance/autobahn/install.sh >/dev/null
+
+say "build sockeye and the autobahn-client example"
+cargo build --release -q -p sockeye-cli -p sockeye-client --example autobahn-client
+
+out="target/autobahn/ci"
+mkdir -p "$out"
+version="sockeye $(target/release/sockeye --version | awk '{print $2}') ($(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
+failed=0
+
+if [ "$role" != client ]; then
+  say "server role: wstest fuzzingclient -> sockeye echo (cases: $cases)"
+  python3 conformance/autobahn/suite.py server --agent sockeye --cases "$cases" --strict \
+    --out "$out/server" --json "$out/sockeye-server.json" --peer-version "$version" \
+    -- target/release/sockeye echo --listen 127.0.0.1:0 --threads 1 || failed=1
+fi
+
+if [ "$role" != server ]; then
+  say "client role: wstest fuzzingserver -> autobahn-client example (cases: $cases)"
+  python3 conformance/autobahn/suite.py client --agent sockeye --cases "$cases" --strict \
+    --out "$out/client" --json "$out/sockeye-client.json" \
+    --peer-version "$version" \
+    -- target/release/examples/autobahn-client '{url}' sockeye || failed=1
+fi
+
+if [ "$failed" -ne 0 ]; then
+  say "FAILED: a case is not OK or INFORMATIONAL (see the summaries above)"
+  exit 1
+fi
+say "every case OK or INFORMATIONAL"
