@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use sockeye_tokio::{DriverConfig, Message, WebSocketStream};
+use sockeye_tokio::{DriverConfig, Message};
 use tokio::net::{TcpListener, TcpStream};
 
 /// `ADDR` or `--listen ADDR` (what the end-to-end benchmark passes), default
@@ -35,7 +35,12 @@ fn listen_address() -> Result<SocketAddr, String> {
     value.parse().map_err(|e| format!("{value}: {e}"))
 }
 
-async fn echo(mut ws: WebSocketStream<TcpStream>) {
+/// One connection's task, written as one `async` block: an `async fn` taking the stream
+/// would keep the stream twice in the task (its argument and its local copy).
+async fn serve_one(stream: TcpStream, config: Arc<DriverConfig>) {
+    let Ok(mut ws) = sockeye_tokio::accept_with_config(stream, config).await else {
+        return;
+    };
     while let Some(item) = ws.recv().await {
         match item {
             Ok(message @ (Message::Chunk(_) | Message::Text(_) | Message::Binary(_))) => {
@@ -67,12 +72,7 @@ async fn serve(listen: SocketAddr) -> std::io::Result<()> {
             }
         };
         let _ = stream.set_nodelay(true);
-        let config = Arc::clone(&config);
-        tokio::spawn(async move {
-            if let Ok(ws) = sockeye_tokio::accept_with_config(stream, config).await {
-                echo(ws).await;
-            }
-        });
+        tokio::spawn(serve_one(stream, Arc::clone(&config)));
     }
 }
 

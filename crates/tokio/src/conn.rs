@@ -46,8 +46,9 @@ pub(crate) struct Conn<S> {
     pub(crate) driver: Driver,
     /// The message taken from input and not yet handed out (one at a time).
     message: Option<Message>,
-    /// The error that ended the connection, handed out after the message before it.
-    failure: Option<Error>,
+    /// The error that ended the connection, handed out after the message before it
+    /// (boxed: rare, and an idle connection pays a pointer for it).
+    failure: Option<Box<Error>>,
     /// Input read but not yet given to the driver: `stash[stash_at..]`. Empty (and
     /// without capacity) unless a read held more than one message.
     stash: Vec<u8>,
@@ -58,15 +59,14 @@ pub(crate) struct Conn<S> {
     /// Boxed and only while the driver has a deadline: an idle open connection without
     /// keepalive holds no timer.
     timer: Option<Pin<Box<Sleep>>>,
-    armed: Option<Instant>,
     /// Client: the masking keys' OS source failed (checked before every write).
     masks_failed: Option<Arc<AtomicBool>>,
     /// Server: a complete request waiting for `accept` or a refusal.
     pub(crate) request: Option<Box<Request>>,
     /// The subprotocol agreed on.
     pub(crate) protocol: Option<Box<str>>,
-    /// How the open connection ended, once it has.
-    pub(crate) closed: Option<Closed>,
+    /// How the open connection ended, once it has (boxed: once per connection).
+    pub(crate) closed: Option<Box<Closed>>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
@@ -80,7 +80,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             stash_at: 0,
             more: false,
             timer: None,
-            armed: None,
             masks_failed,
             request: None,
             protocol: None,
@@ -92,7 +91,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     pub(crate) fn pop(&mut self) -> Option<Result<Message, Error>> {
         match self.message.take() {
             Some(message) => Some(Ok(message)),
-            None => self.failure.take().map(Err),
+            None => self.failure.take().map(|e| Err(*e)),
         }
     }
 
@@ -104,7 +103,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Records the error that ended the connection (the first one: what follows from it
     /// is not news).
     fn fail(&mut self, error: Error) {
-        self.failure.get_or_insert(error);
+        self.failure.get_or_insert_with(|| Box::new(error));
     }
 
     /// Whether everything is over and handed out: the stream's end.
@@ -125,7 +124,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         lend_output(&mut self.driver);
         let step = self.step(cx);
         if self.closed.is_none() && !self.driver.is_open() {
-            self.closed = self.driver.take_closed();
+            self.closed = self.driver.take_closed().map(Box::new);
         }
         reclaim_output(&mut self.driver);
         step
@@ -335,30 +334,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 
     /// `Ready` once the driver's deadline has passed. The timer exists only while there
-    /// is a deadline, and is re-armed only when the deadline moves.
+    /// is a deadline, and is re-armed only when the deadline moves (or after it fired:
+    /// a deadline the driver did not act on is waited for again, never spun on).
     fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let Some(deadline) = self.driver.poll_timeout() else {
             self.timer = None;
-            self.armed = None;
             return Poll::Pending;
         };
         let when = tokio::time::Instant::from_std(deadline);
         let sleep = match &mut self.timer {
             Some(sleep) => {
-                if self.armed != Some(deadline) {
+                if sleep.deadline() != when || sleep.is_elapsed() {
                     sleep.as_mut().reset(when);
                 }
                 sleep
             }
             None => self.timer.insert(Box::pin(tokio::time::sleep_until(when))),
         };
-        self.armed = Some(deadline);
-        let fired = sleep.as_mut().poll(cx);
-        if fired.is_ready() {
-            // Re-armed on the next poll, even at the same deadline.
-            self.armed = None;
-        }
-        fired
+        sleep.as_mut().poll(cx)
     }
 
     /// Queues a message (framed into the output buffer; nothing is written yet).
@@ -432,13 +425,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 && !self.driver.wants_write_shutdown())
     }
 
-    /// Drives the connection until it is over (see [`is_over`](Self::is_over)),
-    /// discarding what arrives: how it ended.
-    pub(crate) fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<Closed> {
+    /// Drives the connection until it is over (see [`is_over`](Self::is_over)), or with
+    /// `linger` until it is finished (the peer's EOF, or the linger bound: a refused
+    /// client then reads the response before the transport closes), discarding what
+    /// arrives: how it ended.
+    pub(crate) fn poll_finish(&mut self, cx: &mut Context<'_>, linger: bool) -> Poll<Closed> {
         loop {
             while self.pop().is_some() {}
-            if self.is_over() {
-                let closed = self.closed.clone().unwrap_or_else(|| Closed {
+            let done = if linger {
+                self.driver.is_finished()
+            } else {
+                self.is_over()
+            };
+            if done {
+                let closed = self.closed.as_deref().cloned().unwrap_or_else(|| Closed {
                     code: CloseCode::ABNORMAL,
                     reason: String::new(),
                     clean: false,

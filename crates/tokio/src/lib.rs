@@ -14,6 +14,7 @@ mod defaults;
 mod error;
 mod masks;
 mod message;
+mod sending;
 mod server;
 mod split;
 mod stream;
@@ -24,8 +25,10 @@ pub mod upgrade;
 pub use client::{ClientBuilder, client_with_stream, connect};
 pub use error::Error;
 pub use message::{Chunk, CloseFrame, Message, Utf8Bytes};
+pub use sending::Sending;
 pub use server::{
-    ServerHandshake, accept, accept_hdr, accept_hdr_with_config, accept_with_config, read_request,
+    AcceptAll, Accepting, ServerHandshake, accept, accept_hdr, accept_hdr_with_config,
+    accept_with_config, read_request,
 };
 pub use split::{ReadHalf, WriteHalf};
 pub use stream::WebSocketStream;

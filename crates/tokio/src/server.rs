@@ -1,9 +1,10 @@
 //! The server's opening handshake, by the driver: `accept` and its variants, and
 //! [`ServerHandshake`] for a decision that takes its time (an async lookup).
 
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use sockeye_driver::{Driver, DriverConfig};
 use sockeye_handshake::{Accept, Reject, Request, RequestError};
@@ -24,11 +25,11 @@ use crate::{Error, WebSocketStream, defaults};
 /// # Errors
 /// [`Error::Request`] for an invalid request (its HTTP error response was sent),
 /// [`Error::HandshakeTimeout`], [`Error::HandshakeEof`], [`Error::Io`].
-pub async fn accept<S>(stream: S) -> Result<WebSocketStream<S>, Error>
+pub fn accept<S>(stream: S) -> Accepting<S, AcceptAll>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    accept_with_config(stream, defaults::server()).await
+    accept_with_config(stream, defaults::server())
 }
 
 /// [`accept`] with `config`'s limits and timers (share one `Arc` between connections:
@@ -36,14 +37,14 @@ where
 ///
 /// # Errors
 /// As [`accept`].
-pub async fn accept_with_config<S>(
+pub fn accept_with_config<S>(
     stream: S,
     config: impl Into<Arc<DriverConfig>>,
-) -> Result<WebSocketStream<S>, Error>
+) -> Accepting<S, AcceptAll>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    accept_hdr_with_config(stream, config, |_: &Request| Ok(Accept::new())).await
+    accept_hdr_with_config(stream, config, |_: &Request| Ok(Accept::new()))
 }
 
 /// [`accept`], with `decide` looking at the request (path, `Origin`, cookies, offered
@@ -53,36 +54,135 @@ where
 /// # Errors
 /// As [`accept`]; [`Error::Refused`] after a rejection was sent; [`Error::Accept`] when
 /// the `Accept` chose a subprotocol the client did not offer (a `500` was sent).
-pub async fn accept_hdr<S, F>(stream: S, decide: F) -> Result<WebSocketStream<S>, Error>
+pub fn accept_hdr<S, F>(stream: S, decide: F) -> Accepting<S, F>
 where
     S: AsyncRead + AsyncWrite + Unpin,
-    F: FnOnce(&Request) -> Result<Accept, Reject>,
+    F: FnOnce(&Request) -> Result<Accept, Reject> + Unpin,
 {
-    accept_hdr_with_config(stream, defaults::server(), decide).await
+    accept_hdr_with_config(stream, defaults::server(), decide)
 }
 
 /// [`accept_hdr`] with `config`.
 ///
 /// # Errors
 /// As [`accept_hdr`].
-pub async fn accept_hdr_with_config<S, F>(
+pub fn accept_hdr_with_config<S, F>(
     stream: S,
     config: impl Into<Arc<DriverConfig>>,
     decide: F,
-) -> Result<WebSocketStream<S>, Error>
+) -> Accepting<S, F>
 where
     S: AsyncRead + AsyncWrite + Unpin,
-    F: FnOnce(&Request) -> Result<Accept, Reject>,
+    F: FnOnce(&Request) -> Result<Accept, Reject> + Unpin,
 {
-    let handshake = read_request(stream, config).await?;
-    match decide(handshake.request()) {
-        Ok(accept) => handshake.accept(&accept).await,
-        Err(reject) => {
-            let status = reject.status();
-            handshake.reject(&reject).await?;
-            Err(Error::Refused { status })
+    let driver = Driver::server(config.into(), now());
+    Accepting {
+        conn: Some(Conn::new(stream, driver, None)),
+        decide: Some(decide),
+        step: Step::Reading,
+    }
+}
+
+/// The future of the `accept` functions: the whole handshake's state in one place (the
+/// connection and the decision). A task that accepts and then serves holds no more than
+/// the stream itself, where a nest of `async fn`s would keep each step's locals side by
+/// side in the task for its whole life. Not cancel safe: dropping it drops the
+/// connection.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct Accepting<S, F> {
+    conn: Option<Conn<S>>,
+    decide: Option<F>,
+    step: Step,
+}
+
+#[derive(Debug)]
+enum Step {
+    /// Until the request is complete.
+    Reading,
+    /// The `101` is queued: written, then the stream is ready.
+    Answering,
+    /// Refused or failed: the response goes out and the transport closes, then this.
+    Ending(Box<Error>),
+}
+
+/// The server accepts `decide`'s function type whatever it is; this names the default.
+pub type AcceptAll = fn(&Request) -> Result<Accept, Reject>;
+
+impl<S, F> Future for Accepting<S, F>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: FnOnce(&Request) -> Result<Accept, Reject> + Unpin,
+{
+    type Output = Result<WebSocketStream<S>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let Some(conn) = this.conn.as_mut() else {
+            return Poll::Ready(Err(Error::HandshakeEof)); // polled after it completed
+        };
+        loop {
+            match &mut this.step {
+                Step::Ending(_) => {
+                    // The client reads the response before the transport closes.
+                    std::task::ready!(conn.poll_finish(cx, true));
+                    this.conn = None;
+                    let Step::Ending(e) = core::mem::replace(&mut this.step, Step::Reading) else {
+                        return Poll::Ready(Err(Error::HandshakeEof));
+                    };
+                    return Poll::Ready(Err(*e));
+                }
+                Step::Answering => {
+                    std::task::ready!(conn.poll_flush(cx))?;
+                    return match this.conn.take() {
+                        Some(conn) => Poll::Ready(Ok(WebSocketStream::new(conn))),
+                        None => Poll::Ready(Err(Error::HandshakeEof)),
+                    };
+                }
+                Step::Reading => {}
+            }
+            if let Some(request) = conn.request.take() {
+                let decision = match this.decide.take() {
+                    Some(decide) => decide(&request),
+                    None => Ok(Accept::new()),
+                };
+                this.step = answer(conn, decision);
+                continue;
+            }
+            if conn.driver.is_finished() {
+                // The error response (if any) is written and the transport closed.
+                let error = conn.pop().and_then(Result::err);
+                this.conn = None;
+                return Poll::Ready(Err(error.unwrap_or(Error::HandshakeEof)));
+            }
+            std::task::ready!(conn.poll_drive(cx));
         }
     }
+}
+
+/// The application's decision, given to the driver: what comes next.
+fn answer<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<S>,
+    decision: Result<Accept, Reject>,
+) -> Step {
+    lend_output(&mut conn.driver);
+    let step = match decision {
+        Ok(accept) => match conn.driver.accept(&accept, now()) {
+            Ok(()) => {
+                conn.protocol = accept.get_protocol().map(Into::into);
+                Step::Answering
+            }
+            Err(e) => Step::Ending(Box::new(Error::from_driver(e, &mut conn.driver))),
+        },
+        Err(reject) => match conn.driver.reject(&reject, now()) {
+            Ok(()) => Step::Ending(Box::new(Error::Refused {
+                status: reject.status(),
+            })),
+            Err(e) => Step::Ending(Box::new(Error::from_driver(e, &mut conn.driver))),
+        },
+    };
+    reclaim_output(&mut conn.driver);
+    step
 }
 
 /// Reads the client's opening handshake request and stops there: the decision is the
@@ -151,7 +251,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ServerHandshake<S> {
         reclaim_output(&mut self.conn.driver);
         if let Err(e) = accepted {
             let e = Error::from_driver(e, &mut self.conn.driver);
-            poll_fn(|cx| self.conn.poll_finish(cx)).await;
+            poll_fn(|cx| self.conn.poll_finish(cx, true)).await;
             return Err(e);
         }
         self.conn.protocol = accept.get_protocol().map(Into::into);
@@ -184,7 +284,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ServerHandshake<S> {
         if let Err(e) = refused {
             return Err(Error::from_driver(e, &mut self.conn.driver));
         }
-        poll_fn(|cx| self.conn.poll_finish(cx)).await;
+        poll_fn(|cx| self.conn.poll_finish(cx, true)).await;
         Ok(())
     }
 }

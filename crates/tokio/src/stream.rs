@@ -16,6 +16,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::conn::{Conn, now};
 use crate::masks::OsMasks;
+use crate::sending::Sending;
 use crate::{CloseFrame, Error, Message};
 
 /// A WebSocket connection over a transport `S` (a `TcpStream`, a TLS stream, hyper's
@@ -108,10 +109,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// # Errors
     /// [`Error::ConnectionClosed`] once a close was sent or received,
     /// [`Error::WriteBufferFull`], [`Error::Misuse`], a transport error.
-    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
-        poll_fn(|cx| self.conn.poll_ready(cx)).await?;
-        self.conn.send(&message)?;
-        self.flush().await
+    pub fn send(&mut self, message: Message) -> Sending<'_, S> {
+        Sending::message(self, message, true)
     }
 
     /// Queues a message without writing it: it goes out with the next
@@ -124,9 +123,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     ///
     /// # Errors
     /// As [`send`](Self::send).
-    pub async fn feed(&mut self, message: Message) -> Result<(), Error> {
-        poll_fn(|cx| self.conn.poll_ready(cx)).await?;
-        self.conn.send(&message)
+    pub fn feed(&mut self, message: Message) -> Sending<'_, S> {
+        Sending::message(self, message, false)
     }
 
     /// Sends a message framed once for many connections (a broadcast: the same bytes are
@@ -138,10 +136,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     ///
     /// # Errors
     /// As [`send`](Self::send); [`Error::PreframedOnClient`].
-    pub async fn send_shared(&mut self, frame: &SharedFrame) -> Result<(), Error> {
-        poll_fn(|cx| self.conn.poll_ready(cx)).await?;
-        self.conn.send_shared(frame)?;
-        self.flush().await
+    pub fn send_shared<'a>(&'a mut self, frame: &'a SharedFrame) -> Sending<'a, S> {
+        Sending::shared(self, frame)
     }
 
     /// Writes everything queued. Cancel safe.
@@ -170,7 +166,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         if self.conn.driver.can_send() {
             self.conn.send(&Message::Close(frame))?;
         }
-        Ok(poll_fn(|cx| self.conn.poll_finish(cx)).await)
+        Ok(poll_fn(|cx| self.conn.poll_finish(cx, false)).await)
     }
 
     /// The subprotocol agreed on in the handshake.
@@ -186,7 +182,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// How the connection ended, once it has (the close code, the peer's reason, whether
     /// the closing handshake completed).
     pub fn closed(&self) -> Option<&Closed> {
-        self.conn.closed.as_ref()
+        self.conn.closed.as_deref()
     }
 
     /// Whether messages may be sent: open, no close sent or received.
@@ -265,6 +261,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketStream<S> {
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
         this.start_close(CloseCode::NORMAL)?;
-        this.conn.poll_finish(cx).map(|_| Ok(()))
+        this.conn.poll_finish(cx, false).map(|_| Ok(()))
     }
 }

@@ -150,13 +150,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ConnectionTask<S> {
     fn publish(&mut self) {
         let can_send = self.conn.driver.can_send();
         let over = self.conn.is_over();
-        let closed = &self.conn.closed;
+        let closed = self.conn.closed.as_deref();
         self.status.send_if_modified(|s| {
-            let changed = s.can_send != can_send || s.over != over || s.closed != *closed;
+            let changed = s.can_send != can_send || s.over != over || s.closed.as_ref() != closed;
             if changed {
                 *s = Status {
                     can_send,
-                    closed: closed.clone(),
+                    closed: closed.cloned(),
                     over,
                 };
             }

@@ -89,6 +89,35 @@ const BUILTIN: &[Builtin] = &[
         true,
     ),
     (
+        "tokio-websockets",
+        "tokio-websockets",
+        "echo-tokio-websockets",
+        &[],
+        Protocol::WebSocket,
+        false,
+        true,
+    ),
+    // sockeye-tokio's examples (not built by `--bins`: `cargo build --release -p
+    // sockeye-tokio --examples`), so not run unless named in `--servers`.
+    (
+        "tokio",
+        "Sockeye on tokio",
+        "examples/tokio-echo",
+        &[],
+        Protocol::WebSocket,
+        false,
+        false,
+    ),
+    (
+        "tokio-raw",
+        "bare tokio TCP echo",
+        "examples/tokio-tcp-echo",
+        &[],
+        Protocol::Raw,
+        false,
+        false,
+    ),
+    (
         "raw-whole",
         "raw TCP echo, whole messages",
         "echo-raw",
