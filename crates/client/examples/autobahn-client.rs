@@ -10,21 +10,52 @@
 //! cargo run --release -p sockeye-client --example autobahn-client -- ws://127.0.0.1:9001 sockeye
 //! ```
 //!
+//! Over TLS (feature `tls`), a `wss://` URL; the server's certificate is checked against
+//! the system's roots plus a CA file given as the third argument or in `$SOCKEYE_CA`:
+//!
+//! ```text
+//! cargo run --release -p sockeye-client --features tls --example autobahn-client -- \
+//!     wss://127.0.0.1:9001 sockeye-tls ca.pem
+//! ```
+//!
 //! The default limits accept the suite's big cases (16 MiB messages; 4 MiB in 65,537
 //! frames); a case that stalls is abandoned after a minute.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use sockeye_client::{ClientBuilder, Error, Message};
 use sockeye_proto::{CloseCode, Config};
 
-fn builder() -> ClientBuilder {
-    ClientBuilder::new()
+/// The options every connection uses, made once (with TLS, the CA file is read once).
+static BUILDER: OnceLock<ClientBuilder> = OnceLock::new();
+
+fn builder() -> &'static ClientBuilder {
+    BUILDER.get().expect("the builder is set first")
+}
+
+/// The client's options; with `ca` (feature `tls`), `wss://` trusts that CA file as well
+/// as the system's roots.
+fn make_builder(ca: Option<&str>) -> Result<ClientBuilder, String> {
+    let builder = ClientBuilder::new()
         .config(Config::default())
         .read_timeout(Some(Duration::from_secs(60)))
-        .handshake_timeout(Duration::from_secs(30))
+        .handshake_timeout(Duration::from_secs(30));
+    match ca {
+        None => Ok(builder),
+        #[cfg(feature = "tls")]
+        Some(ca) => {
+            let tls = sockeye_driver::tls::TlsClientConfig::system(&[std::path::Path::new(ca)])
+                .map_err(|e| format!("CA file {ca}: {e}"))?;
+            Ok(builder.tls(tls))
+        }
+        #[cfg(not(feature = "tls"))]
+        Some(ca) => Err(format!(
+            "CA file {ca} given, but this build has no TLS (build with --features tls)"
+        )),
+    }
 }
 
 /// `getCaseCount`: the first text message is the count.
@@ -99,6 +130,16 @@ fn main() -> ExitCode {
         .unwrap_or_else(|| "ws://127.0.0.1:9001".to_owned());
     let base = base.trim_end_matches('/').to_owned();
     let agent = args.next().unwrap_or_else(|| "sockeye".to_owned());
+    let ca = args.next().or_else(|| std::env::var("SOCKEYE_CA").ok());
+    match make_builder(ca.as_deref()) {
+        Ok(b) => {
+            let _ = BUILDER.set(b);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    }
     if !agent
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
