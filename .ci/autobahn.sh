@@ -37,7 +37,10 @@ say "install (target/autobahn)"
 bash conformance/autobahn/install.sh >/dev/null
 
 say "build sockeye and the autobahn-client example"
-cargo build --release -q -p sockeye-cli -p sockeye-client --example autobahn-client
+# Two builds: with `--example`, cargo builds only the examples named, not the binary.
+cargo build --release -q -p sockeye-cli --bin sockeye
+cargo build --release -q -p sockeye-client --example autobahn-client
+[ -x target/release/sockeye ] && [ -x target/release/examples/autobahn-client ]
 
 out="target/autobahn/ci"
 mkdir -p "$out"
