@@ -1,5 +1,7 @@
 //! A few `--flag VALUE` arguments, parsed by hand for the bench binaries.
 
+use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::str::FromStr;
 
 /// Command-line flags: `--name VALUE`, `--name=VALUE` or a bare `--name`.
@@ -70,6 +72,34 @@ impl Args {
         match self.rest.first() {
             Some(a) => Err(format!("unknown argument `{a}`")),
             None => Ok(()),
+        }
+    }
+}
+
+/// The `main` of an echo server whose one option is `--listen ADDR` (default `default`):
+/// parses it, calls `run`, and prints a failure of either on stderr after `name`.
+#[allow(clippy::print_stderr)]
+pub fn listen_main(
+    name: &str,
+    default: SocketAddr,
+    run: impl FnOnce(SocketAddr) -> std::io::Result<()>,
+) -> ExitCode {
+    let mut args = Args::from_env();
+    let listen = match args
+        .value_or("--listen", default)
+        .and_then(|l| args.finish().map(|()| l))
+    {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(listen) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -23,7 +23,6 @@ use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use sockeye_benches::args::Args;
 use tokio::net::TcpListener;
 
 async fn echo(upgraded: UpgradeFut) -> Result<(), WebSocketError> {
@@ -78,22 +77,5 @@ fn run(listen: SocketAddr) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let mut args = Args::from_env();
-    let listen = match args
-        .value_or("--listen", SocketAddr::from(([127, 0, 0, 1], 9004)))
-        .and_then(|l| args.finish().map(|()| l))
-    {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("echo-fastws: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match run(listen) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("echo-fastws: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    sockeye_benches::args::listen_main("echo-fastws", SocketAddr::from(([127, 0, 0, 1], 9004)), run)
 }

@@ -16,7 +16,6 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use futures_util::{SinkExt, StreamExt};
-use sockeye_benches::args::Args;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_websockets::{Config, Limits, ServerBuilder};
 
@@ -61,22 +60,9 @@ fn run(listen: SocketAddr) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let mut args = Args::from_env();
-    let listen = match args
-        .value_or("--listen", SocketAddr::from(([127, 0, 0, 1], 9005)))
-        .and_then(|l| args.finish().map(|()| l))
-    {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("echo-tokio-websockets: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match run(listen) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("echo-tokio-websockets: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    sockeye_benches::args::listen_main(
+        "echo-tokio-websockets",
+        SocketAddr::from(([127, 0, 0, 1], 9005)),
+        run,
+    )
 }
