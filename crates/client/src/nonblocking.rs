@@ -72,7 +72,9 @@ const FAIL_DRAIN_MAX: usize = 64 << 10;
 ///         if event.is_writable() {
 ///             result = client.on_writable(now);
 ///         }
-///         if result.is_ok() && (event.is_readable() || event.is_error()) {
+///         // after on_writable drained the output, input left under back-pressure
+///         let read = event.is_readable() || event.is_error() || client.wants_read_now();
+///         if result.is_ok() && read {
 ///             result = client.on_readable(&mut scratch, now, |out, event| match event {
 ///                 ClientEvent::Open { .. } => {
 ///                     let _ = out.send_text("hello"); // Err(WriteBufferFull) if backed up
@@ -113,6 +115,9 @@ pub struct MioClient {
     protocol: Option<String>,
     response: Option<Response>,
     rng_failed: Arc<AtomicBool>,
+    /// A read loop stopped because the driver stopped wanting input (back-pressure), not
+    /// because the socket was empty: bytes may be waiting that no new event will announce.
+    read_left: bool,
 }
 
 impl MioClient {
@@ -146,6 +151,7 @@ impl MioClient {
             protocol: None,
             response: None,
             rng_failed,
+            read_left: false,
         })
     }
 
@@ -313,24 +319,47 @@ impl MioClient {
         if self.driver.stage() == Stage::Connecting && !self.check_connected(now)? {
             return Ok(());
         }
-        while self.driver.wants_read() {
-            let n = match self.stream.read(scratch) {
-                Ok(0) => {
-                    if let Err(e) = self.driver.recv_eof(now) {
-                        let e = driver_error(e, &mut self.driver);
-                        return Err(self.fail(e));
+        loop {
+            // Until the socket is empty, or until back-pressure stops the reading: then
+            // the write below may drain the output and let it go on at once, and only
+            // this loop (or `wants_read_now`) reads the bytes left: epoll raises no new
+            // edge for them, and the peer, stuck on a full window, sends nothing new.
+            self.read_left = true;
+            while self.driver.wants_read() {
+                let n = match self.stream.read(scratch) {
+                    Ok(0) => {
+                        self.read_left = false;
+                        if let Err(e) = self.driver.recv_eof(now) {
+                            let e = driver_error(e, &mut self.driver);
+                            return Err(self.fail(e));
+                        }
+                        break;
                     }
-                    break;
-                }
-                Ok(n) => n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.fail(Error::Io(e))),
-            };
-            let input = scratch.get_mut(..n).unwrap_or_default();
-            self.feed(input, now, &mut handler)?;
+                    Ok(n) => n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        self.read_left = false;
+                        break;
+                    }
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(self.fail(Error::Io(e))),
+                };
+                let input = scratch.get_mut(..n).unwrap_or_default();
+                self.feed(input, now, &mut handler)?;
+            }
+            self.flush()?;
+            if !self.wants_read_now() {
+                return Ok(());
+            }
         }
-        self.flush()
+    }
+
+    /// Whether to call [`on_readable`](Self::on_readable) now, without waiting for an
+    /// event: back-pressure stopped an earlier read with input possibly left in the
+    /// socket, and the output has drained enough (e.g. in
+    /// [`on_writable`](Self::on_writable)) for reading to go on. No readiness event comes
+    /// for bytes that were already queued, so a loop that skips this check can stall.
+    pub fn wants_read_now(&self) -> bool {
+        self.read_left && self.driver.wants_read()
     }
 
     /// Queues a text message; call [`on_writable`](Self::on_writable) or wait for the

@@ -53,8 +53,11 @@ where
             if event.is_writable() {
                 result = client.on_writable(now);
             }
-            if result.is_ok() && (event.is_readable() || event.is_error() || event.is_read_closed())
-            {
+            let read = event.is_readable()
+                || event.is_error()
+                || event.is_read_closed()
+                || client.wants_read_now();
+            if result.is_ok() && read {
                 result = client.on_readable(&mut scratch, now, |out, ev| on_event(i, out, ev));
             }
             finish_or_reregister(client, &poll, result, &mut ends[i]);

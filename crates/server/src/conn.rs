@@ -15,8 +15,10 @@ pub(crate) struct Conn<S> {
     pub(crate) timer_at: Option<Instant>,
     /// Whether WRITABLE is in the registered interest.
     pub(crate) write_interest: bool,
-    /// The driver did not want input at the last settle (back-pressure): when it wants it
-    /// again, the loop reads without waiting for an edge.
+    /// The driver did not want input at the last settle, or a read loop stopped because it
+    /// did not (back-pressure), possibly leaving bytes in the socket: when it wants input
+    /// again, the loop reads without waiting for an edge (none comes for bytes already
+    /// queued).
     pub(crate) paused: bool,
     /// Queued for a flush at the end of this loop turn.
     pub(crate) dirty: bool,

@@ -220,6 +220,11 @@ impl<H: Handler> Worker<H> {
                 break;
             };
             if !conn.driver.wants_read() {
+                // Bytes may be left in the socket, and this edge is spent. Even if the
+                // write in `settle` below drains the output and reading resumes at once,
+                // only `paused` makes the loop read again: the peer, stuck on a full
+                // window, sends nothing that would raise a new edge.
+                conn.paused = true;
                 break;
             }
             let n = match conn.stream.read(&mut read_buf) {

@@ -172,3 +172,43 @@ fn after_a_panic_the_handler_hears_only_on_close() {
     let log = log.0.lock().unwrap().clone();
     assert_eq!(log, ["Text(\"one\")", "close 1011"]);
 }
+
+/// Back-pressure that starts and ends within one loop turn: a read makes more output than
+/// the high-water mark, so reading stops with bytes left in the socket; the write that
+/// follows drains all of it at once (the client reads). Reading must go on without a new
+/// readiness edge: the client has sent everything and waits, so none comes. Before the
+/// fix the loop remembered a pause only when one was still in force at the end of the
+/// turn, and this connection stalled with the client's bytes unread (first seen as Node
+/// ws's slow-reader interop test timing out about one run in five on a busy machine).
+#[test]
+fn reading_resumes_after_a_pause_that_ended_in_the_same_turn() {
+    const MESSAGES: usize = 64;
+    const SIZE: usize = 64 << 10;
+    let mut config = one_thread();
+    config.write_high_water = 16 << 10;
+    let server = Server::bind(loopback(), config, Echo).unwrap();
+    let mut c = RawClient::connect(server.local_addr(), "/");
+    c.stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut all = Vec::new();
+    for i in 0..MESSAGES {
+        let payload = vec![u8::try_from(i).unwrap(); SIZE];
+        all.extend_from_slice(&c.frame(true, OpCode::Binary, &payload));
+    }
+    // Everything at once, from another thread: the server's receive queue and our send
+    // queue hold what the server has not read yet.
+    let mut writer = c.stream.try_clone().unwrap();
+    let sender = std::thread::spawn(move || std::io::Write::write_all(&mut writer, &all));
+    for i in 0..MESSAGES {
+        let (_, kind, data) = c.recv_message();
+        assert_eq!(kind, OpCode::Binary);
+        assert!(
+            data.len() == SIZE && data.iter().all(|&b| usize::from(b) == i),
+            "echo {i} of {MESSAGES}: {} bytes",
+            data.len()
+        );
+    }
+    sender.join().unwrap().unwrap();
+    server.shutdown(Duration::from_secs(1));
+}
