@@ -6,11 +6,13 @@ one role, checks every case, and writes its verdicts.
     python3 suite.py client --agent NAME [options] -- CMD [ARG...] {url} [ARG...]
 
 `server`: the peer is a server; wstest's fuzzingclient tests it. CMD is started, its
-first stdout line with a `ws://` URL says where it listens, and it is stopped (by PID)
+first stdout line with a `ws://` or `wss://` URL says where it listens (wstest connects
+over TLS to a wss:// URL; it does not check the certificate), and it is stopped (by PID)
 at the end; or `--url` names a server that is already running.
 `client`: the peer is a client; wstest's fuzzingserver listens on 127.0.0.1 only (through
 wstest_loopback.py) on a free port, and CMD runs with `{url}` replaced by
-`ws://127.0.0.1:PORT` (it must drive /getCaseCount, /runCase, /updateReports and exit).
+`ws://127.0.0.1:PORT` (it must drive /getCaseCount, /runCase, /updateReports and exit);
+with --tls-cert and --tls-key the fuzzingserver serves `wss://127.0.0.1:PORT` instead.
 
 Options:
   --cases PATTERNS     comma-separated wstest case patterns (default `*`: every case)
@@ -27,6 +29,9 @@ Options:
   --strict             exit 1 unless every case is OK or INFORMATIONAL in both behavior
                        and behaviorClose (UNIMPLEMENTED counts as not strict)
   --allow-unimplemented  with --strict, UNIMPLEMENTED passes too
+  --tls-cert FILE, --tls-key FILE
+                       client role: the fuzzingserver serves wss:// with this PEM
+                       certificate and key (the client must trust its issuer)
   --timeout SECONDS    the whole run (default 3600); past it every process is stopped and
                        the run fails
 
@@ -78,7 +83,7 @@ class Proc:
             if len(self.first_lines) < 5:
                 self.first_lines.append(line.rstrip("\n"))
             if self.watch_url and self.url is None:
-                m = re.search(r"ws://[^\s\"']+", line)
+                m = re.search(r"wss?://[^\s\"']+", line)
                 if m:
                     self.url = m.group(0)
                     self._url_seen.set()
@@ -179,7 +184,7 @@ def run(args):
                 procs.append(peer)
                 url = peer.wait_url(60)
                 if not url:
-                    say(f"the peer printed no ws:// URL within 60 s: {peer.first_lines}")
+                    say(f"the peer printed no ws:// or wss:// URL within 60 s: {peer.first_lines}")
                     return 2
             say(f"server role: {args.agent} at {url}")
             spec["servers"] = [{"agent": args.agent, "url": url}]
@@ -198,7 +203,11 @@ def run(args):
                 say("client: give the client's command after --, with {url} for the server")
                 return 2
             port = free_port()
-            spec["url"] = f"ws://127.0.0.1:{port}"
+            scheme = "wss" if args.tls_cert else "ws"
+            spec["url"] = f"{scheme}://127.0.0.1:{port}"
+            if args.tls_cert:
+                spec["cert"] = os.path.abspath(args.tls_cert)
+                spec["key"] = os.path.abspath(args.tls_key)
             spec_path = os.path.join(out, "spec.json")
             with open(spec_path, "w") as f:
                 json.dump(spec, f, indent=2)
@@ -209,8 +218,8 @@ def run(args):
             if not wait_listening(port, tester, 60):
                 say(f"the fuzzingserver is not listening on {port}; see {tester.log.name}")
                 return 2
-            say(f"client role: {args.agent} against ws://127.0.0.1:{port}")
-            argv = [a.replace("{url}", f"ws://127.0.0.1:{port}") for a in args.cmd]
+            say(f"client role: {args.agent} against {spec['url']}")
+            argv = [a.replace("{url}", spec["url"]) for a in args.cmd]
             peer = Proc(args.agent, argv, os.path.join(out, "peer.log"))
             procs.append(peer)
             code = peer.wait(max(1, deadline - time.monotonic()))
@@ -318,7 +327,11 @@ def main():
     p.add_argument("--strict", action="store_true")
     p.add_argument("--allow-unimplemented", action="store_true")
     p.add_argument("--timeout", type=float, default=3600)
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
     args = p.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        p.error("--tls-cert and --tls-key go together")
     args.cmd = cmd
     sys.exit(run(args))
 

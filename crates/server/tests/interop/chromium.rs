@@ -4,40 +4,16 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::mpsc::{Sender, channel};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::pki::{Pki, TempDir};
 use crate::python::assert_echoes;
 use crate::support::{self, HANDLE_CLOSE, Proc, SERVER_PING, SIZES, TestServer};
-
-/// A fresh directory for the browser profile, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "sockeye-interop-chromium-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Serves `page` at `/page.html`, and sends each `POST /result` body on `results`. One
 /// request per connection; the accept thread lives as long as the test process.
@@ -99,10 +75,30 @@ fn answer(stream: TcpStream, page: &str, results: &Sender<String>) -> std::io::R
 
 #[test]
 fn headless_chromium_page_against_our_server() {
+    chromium_page(None);
+}
+
+/// The same page against `wss://`: Chromium's own TLS stack (BoringSSL) with our
+/// certificate allowed by its SPKI pin for this run only (the test CA is not installed
+/// anywhere). A page served over plain http may open `wss://`, so only the WebSocket is
+/// encrypted here.
+#[test]
+fn headless_chromium_page_against_our_server_over_wss() {
+    chromium_page(Some(&Pki::new()));
+}
+
+fn chromium_page(tls: Option<&Pki>) {
     let Some(chromium) = support::chromium() else {
         return;
     };
-    let server = TestServer::start();
+    let pin = match tls {
+        Some(pki) => match pki.spki_pin() {
+            Some(pin) => Some(pin),
+            None => return,
+        },
+        None => None,
+    };
+    let server = TestServer::start_on(tls.map(Pki::server_config));
     let page = std::fs::read_to_string(support::script("page.html")).unwrap();
     let (tx, results) = channel();
     let http_port = serve_http(page, tx);
@@ -113,7 +109,7 @@ fn headless_chromium_page_against_our_server() {
         sizes.join(",")
     );
 
-    let profile = TempDir::new();
+    let profile = TempDir::new("chromium");
     let mut cmd = Command::new(chromium);
     cmd.args([
         "--headless",
@@ -127,8 +123,11 @@ fn headless_chromium_page_against_our_server() {
         "--disable-dev-shm-usage",
         "--disable-extensions",
     ])
-    .arg(format!("--user-data-dir={}", profile.0.display()))
-    .arg(&url);
+    .arg(format!("--user-data-dir={}", profile.path().display()));
+    if let Some(pin) = pin {
+        cmd.arg(format!("--ignore-certificate-errors-spki-list={pin}"));
+    }
+    cmd.arg(&url);
     let mut browser = Proc::spawn(cmd, true);
     let _stdout = browser.stdout_lines();
     let stderr = browser.stderr_text();

@@ -1,5 +1,6 @@
 //! Interop: our server and client against WebSocket implementations no one here wrote —
-//! the Python `websockets` client, the Node `ws` client and server, headless Chromium.
+//! the Python `websockets` client, the Node `ws` client and server, headless Chromium,
+//! over `ws://` and over `wss://` (a CA made for the run, see `pki.rs`).
 //!
 //! The peers are installed by `bash .ci/interop-setup.sh` (under `target/interop`, and
 //! Debian's `chromium`). A test whose peer is missing prints a notice and passes, unless
@@ -15,5 +16,6 @@
 mod chromium;
 mod deflate;
 mod node;
+mod pki;
 mod python;
 mod support;

@@ -9,6 +9,7 @@ use serde_json::Value;
 use sockeye_client::{ClientBuilder, Error, Message};
 use sockeye_proto::{CloseCode, MessageKind};
 
+use crate::pki::Pki;
 use crate::python::assert_echoes;
 use crate::support::{
     self, CALLBACK_CLOSE, HANDLE_CLOSE, Proc, SERVER_PING, SIZES, Seen, TestServer,
@@ -22,17 +23,38 @@ pub fn node_command(node: &std::path::Path, modules: &std::path::Path, script: &
 
 #[test]
 fn ws_client_against_our_server() {
+    ws_client(None);
+}
+
+/// Every exchange above over `wss://`: Node's TLS (OpenSSL) checks our certificate
+/// against the test CA and the IP address in the URL; TLS 1.3, ALPN `http/1.1`.
+#[test]
+fn ws_client_against_our_server_over_wss() {
+    ws_client(Some(&Pki::new()));
+}
+
+fn ws_client(tls: Option<&Pki>) {
     let Some((node, modules)) = support::node_with_ws() else {
         return;
     };
-    let server = TestServer::start();
+    let server = TestServer::start_on(tls.map(Pki::server_config));
     let sizes: Vec<String> = SIZES.iter().map(usize::to_string).collect();
     let mut cmd = node_command(&node, &modules, "ws_client.js");
     cmd.arg(server.url("")).arg(sizes.join(","));
+    if let Some(pki) = tls {
+        cmd.arg(&pki.ca);
+    }
     let r = support::run_json_script(cmd, Duration::from_secs(30));
     eprintln!("node ws client reported: {r}");
 
     assert_eq!(r["subprotocol"], "chat");
+    match tls {
+        Some(_) => assert_eq!(
+            r["tls"],
+            serde_json::json!({"version": "TLSv1.3", "alpn": "http/1.1"})
+        ),
+        None => assert!(r.get("tls").is_none(), "{r}"),
+    }
     assert_echoes(&r["echoes"], SIZES.len() * 2 + 2);
     assert_eq!(r["fragmented_text"], "Hello, fragments");
     assert_eq!(
@@ -113,31 +135,73 @@ fn ws_client_against_our_server() {
     }
 }
 
-/// The next JSON line from the Node server, at most 10 s away.
-fn next_event(lines: &Receiver<String>) -> Value {
-    let line = lines
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the Node ws server printed nothing more");
-    serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+/// The Node server's JSON lines; its TLS handshakes (`{"event": "tls"}`, wss:// only)
+/// are set aside in `tls` so that the test reads the other events in order.
+struct Events {
+    lines: Receiver<String>,
+    tls: Vec<Value>,
+}
+
+impl Events {
+    /// The next JSON line that is not a TLS handshake, at most 10 s away.
+    fn next(&mut self) -> Value {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the Node ws server printed nothing more");
+            let event: Value =
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            if event["event"] == "tls" {
+                self.tls.push(event);
+            } else {
+                return event;
+            }
+        }
+    }
 }
 
 #[test]
 fn our_client_against_ws_server() {
+    our_client_against_ws(None);
+}
+
+/// Our blocking client against Node's https server with ws on it: the whole exchange
+/// over TLS 1.3 with ALPN `http/1.1`, trusting the test CA from a file.
+#[test]
+fn our_client_against_ws_server_over_wss() {
+    our_client_against_ws(Some(&Pki::new()));
+}
+
+fn our_client_against_ws(tls: Option<&Pki>) {
     let Some((node, modules)) = support::node_with_ws() else {
         return;
     };
-    let mut proc = Proc::spawn(node_command(&node, &modules, "ws_server.js"), false);
-    let lines = proc.stdout_lines();
+    let mut cmd = node_command(&node, &modules, "ws_server.js");
+    if let Some(pki) = tls {
+        cmd.arg(&pki.cert).arg(&pki.key);
+    }
+    let mut proc = Proc::spawn(cmd, false);
+    let mut events = Events {
+        lines: proc.stdout_lines(),
+        tls: Vec::new(),
+    };
     let _stderr = proc.stderr_text();
-    let hello = next_event(&lines);
+    let hello = events.next();
     eprintln!("node ws server: {hello}");
     let port = hello["port"].as_u64().expect("a port");
-    let url = format!("ws://127.0.0.1:{port}");
-    let client = ClientBuilder::new()
+    let mut client = ClientBuilder::new()
         .protocol("chat")
         .read_timeout(Some(Duration::from_secs(10)))
         .write_timeout(Some(Duration::from_secs(10)))
         .close_timeout(Duration::from_secs(5));
+    let url = match tls {
+        Some(pki) => {
+            client = client.tls(pki.client_config());
+            format!("wss://127.0.0.1:{port}")
+        }
+        None => format!("ws://127.0.0.1:{port}"),
+    };
 
     let mut ws = client.connect(&format!("{url}/sockeye")).unwrap();
     assert_eq!(ws.protocol(), Some("chat"));
@@ -190,7 +254,7 @@ fn our_client_against_ws_server() {
         ws.recv().unwrap(),
         Message::Pong(b"sockeye-client-ping".to_vec())
     );
-    let ping = next_event(&lines);
+    let ping = events.next();
     assert_eq!(
         (&ping["event"], &ping["data"]),
         (&"ping".into(), &"sockeye-client-ping".into())
@@ -204,7 +268,7 @@ fn our_client_against_ws_server() {
     ws.close(CloseCode::NORMAL, "sockeye done").unwrap();
     assert_eq!(ws.peer_close().map(|(c, _)| c), Some(CloseCode::NORMAL));
     assert!(ws.is_closed());
-    let close = next_event(&lines);
+    let close = events.next();
     assert_eq!(close["event"], "close", "{close}");
     assert_eq!(close["path"], "/sockeye", "{close}");
     assert_eq!(close["code"], 1000, "{close}");
@@ -221,10 +285,14 @@ fn our_client_against_ws_server() {
         }
     );
     assert!(matches!(ws.recv(), Err(Error::ConnectionClosed)));
-    let close = next_event(&lines);
+    let close = events.next();
     assert_eq!(
         (&close["path"], &close["code"]),
         (&"/server-close".into(), &4003.into()),
         "{close}"
     );
+    // One TLS handshake per connection, each TLS 1.3 with ALPN http/1.1.
+    let expected = serde_json::json!({"event": "tls", "version": "TLSv1.3", "alpn": "http/1.1"});
+    let handshakes = if tls.is_some() { 2 } else { 0 };
+    assert_eq!(events.tls, vec![expected; handshakes]);
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::pki::Pki;
 use crate::support::{self, HANDLE_CLOSE, SERVER_PING, SIZES, Seen, TestServer};
 
 /// Asserts every echo a script reported: same kind, same length, same content.
@@ -20,19 +21,40 @@ pub fn assert_echoes(echoes: &Value, expected: usize) {
 
 #[test]
 fn websockets_client_against_our_server() {
+    websockets_client(None);
+}
+
+/// The same exchanges over `wss://`: Python's `ssl` checks our certificate against the
+/// test CA and the host name (the IP address in the URL), TLS 1.3, ALPN `http/1.1`.
+#[test]
+fn websockets_client_against_our_server_over_wss() {
+    websockets_client(Some(&Pki::new()));
+}
+
+fn websockets_client(tls: Option<&Pki>) {
     let Some(python) = support::python_with("websockets") else {
         return;
     };
-    let server = TestServer::start();
+    let server = TestServer::start_on(tls.map(Pki::server_config));
     let sizes: Vec<String> = SIZES.iter().map(usize::to_string).collect();
     let mut cmd = Command::new(python);
     cmd.arg(support::script("websockets_client.py"))
         .arg(server.url(""))
         .arg(sizes.join(","));
+    if let Some(pki) = tls {
+        cmd.arg(&pki.ca);
+    }
     let r = support::run_json_script(cmd, Duration::from_secs(30));
     eprintln!("python websockets client reported: {r}");
 
     assert_eq!(r["subprotocol"], "chat");
+    match tls {
+        Some(_) => assert_eq!(
+            r["tls"],
+            serde_json::json!({"version": "TLSv1.3", "alpn": "http/1.1"})
+        ),
+        None => assert!(r.get("tls").is_none(), "{r}"),
+    }
     // Text and binary of every size, then two non-ASCII texts (one of 600 KB).
     assert_echoes(&r["echoes"], SIZES.len() * 2 + 2);
     assert_eq!(r["fragmented_text"], "Hello, fragments");
@@ -129,4 +151,76 @@ fn wsproto_client_against_our_server() {
     let other = TestServer::conn(&seen, "/wsproto-too-many-fragments");
     let closed = TestServer::closed(&seen, other);
     assert_eq!((closed.code.as_u16(), closed.clean), (1009, false));
+}
+
+/// Our blocking client against a Python `websockets` server over `wss://` (OpenSSL on the
+/// other side): it trusts the test CA from a file, checks the IP address in the URL
+/// against the certificate, and echoes every size; a client trusting another CA gets
+/// [`TlsError::UnknownIssuer`], not a generic I/O error.
+#[test]
+fn our_client_against_websockets_server_over_wss() {
+    use sockeye_client::{ClientBuilder, Error, Message};
+    use sockeye_server::tls::{TlsError, dev::DevPki};
+
+    let Some(python) = support::python_with("websockets") else {
+        return;
+    };
+    let pki = Pki::new();
+    let mut cmd = Command::new(python);
+    cmd.arg(support::script("tls_websockets_server.py"))
+        .arg(&pki.cert)
+        .arg(&pki.key);
+    let mut proc = support::Proc::spawn(cmd, false);
+    let lines = proc.stdout_lines();
+    let stderr = proc.stderr_text();
+    let next = || -> Value {
+        let line = lines
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("the Python server printed nothing more ({e})"));
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    };
+    let hello = next();
+    eprintln!("python websockets wss server: {hello}");
+    let port = hello["port"].as_u64().expect("a port");
+    let url = format!("wss://127.0.0.1:{port}/sockeye");
+    let client = ClientBuilder::new()
+        .protocol("chat")
+        .tls(pki.client_config())
+        .read_timeout(Some(Duration::from_secs(10)))
+        .write_timeout(Some(Duration::from_secs(10)));
+
+    let mut ws = client.connect(&url).unwrap();
+    assert_eq!(ws.protocol(), Some("chat"));
+    assert_eq!(
+        next(),
+        serde_json::json!({"tls": "TLSv1.3", "alpn": "http/1.1", "path": "/sockeye"})
+    );
+    for len in SIZES.into_iter().chain([16 << 20]) {
+        let data = support::binary_of(len);
+        ws.send_binary(&data).unwrap();
+        assert!(
+            ws.recv().unwrap() == Message::Binary(data),
+            "binary of {len}"
+        );
+        let text = "é🦀".repeat(len / 6);
+        ws.send_text(&text).unwrap();
+        assert_eq!(ws.recv().unwrap(), Message::Text(text), "text of {len}");
+    }
+    ws.ping(b"over tls").unwrap();
+    assert_eq!(ws.recv().unwrap(), Message::Pong(b"over tls".to_vec()));
+    ws.close(sockeye_proto::CloseCode::NORMAL, "bye").unwrap();
+    assert!(ws.is_closed());
+
+    // Another CA: rustls refuses the server's certificate, and says why.
+    let stranger = DevPki::new().unwrap().client_config().unwrap();
+    let e = ClientBuilder::new()
+        .tls(stranger)
+        .read_timeout(Some(Duration::from_secs(10)))
+        .connect(&url)
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Tls(TlsError::UnknownIssuer)),
+        "{e}\n{}",
+        stderr.get()
+    );
 }

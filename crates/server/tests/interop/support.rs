@@ -361,12 +361,20 @@ impl Handler for Recorder {
 pub struct TestServer {
     server: Option<Server>,
     seen: Receiver<Seen>,
+    scheme: &'static str,
 }
 
 impl TestServer {
     pub fn start() -> Self {
+        Self::start_on(None)
+    }
+
+    /// As [`start`](Self::start), serving `wss://` with `tls` when given.
+    pub fn start_on(tls: Option<sockeye_server::tls::TlsServerConfig>) -> Self {
         let mut config = ServerConfig::default();
         config.threads = 2;
+        let scheme = if tls.is_some() { "wss" } else { "ws" };
+        config.tls = tls;
         let (tx, rx) = channel();
         let server = Server::bind(
             "127.0.0.1:0".parse().unwrap(),
@@ -377,6 +385,7 @@ impl TestServer {
         Self {
             server: Some(server),
             seen: rx,
+            scheme,
         }
     }
 
@@ -385,7 +394,7 @@ impl TestServer {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("ws://{}{}", self.addr(), path)
+        format!("{}://{}{}", self.scheme, self.addr(), path)
     }
 
     /// Everything seen so far, waiting until `closes` connections have ended (at most

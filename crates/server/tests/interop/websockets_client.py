@@ -1,7 +1,9 @@
 """The Python `websockets` client against our server (crates/server/tests/interop/python.rs).
 
-Usage: python websockets_client.py ws://127.0.0.1:PORT SIZES
+Usage: python websockets_client.py ws://127.0.0.1:PORT SIZES [CA_FILE]
   SIZES: comma-separated message sizes in bytes.
+  CA_FILE: for a wss:// URL, the only CA trusted (hostname checking stays on); the
+  report then says which TLS version and ALPN protocol were negotiated.
 
 Does every exchange, compares what came back with what was sent, and prints one JSON
 object (the last stdout line) that the Rust test asserts on. Never asserts itself: a
@@ -10,6 +12,7 @@ mismatch is reported, so the test shows exactly what differed.
 
 import asyncio
 import json
+import ssl
 import sys
 import time
 
@@ -20,6 +23,17 @@ from websockets.exceptions import ConnectionClosed
 URL = sys.argv[1]
 SIZES = [int(s) for s in sys.argv[2].split(",")]
 STEP = 10  # seconds: no single exchange may take longer
+CA = sys.argv[3] if len(sys.argv) > 3 else None
+
+
+def tls_context():
+    """None for ws://; for wss://, a default context (certificate and hostname checks on)
+    trusting CA only, offering ALPN http/1.1 as RFC 6455 over TLS does."""
+    if CA is None:
+        return None
+    context = ssl.create_default_context(cafile=CA)
+    context.set_alpn_protocols(["http/1.1"])
+    return context
 
 
 def text_of(n):
@@ -58,9 +72,12 @@ async def main():
     result = {"websockets": websockets.__version__}
 
     # Connection 1: echoes, ping/pong, fragments, a client-initiated close.
-    async with connect(URL + "/python", subprotocols=["chat"], max_size=None,
+    async with connect(URL + "/python", subprotocols=["chat"], max_size=None, ssl=tls_context(),
                        open_timeout=STEP, close_timeout=STEP, ping_interval=None) as ws:
         result["subprotocol"] = ws.subprotocol
+        tls = ws.transport.get_extra_info("ssl_object")
+        if tls is not None:
+            result["tls"] = {"version": tls.version(), "alpn": tls.selected_alpn_protocol()}
         echoes = []
         for n in SIZES:
             for message in (text_of(n), binary_of(n)):
@@ -96,7 +113,7 @@ async def main():
         }
 
     # Connection 2: the server closes it through its handle, from another thread.
-    async with connect(URL + "/python-server-close", open_timeout=STEP,
+    async with connect(URL + "/python-server-close", open_timeout=STEP, ssl=tls_context(),
                        close_timeout=STEP, ping_interval=None) as ws:
         await ws.send("ctl:close-me")
         try:

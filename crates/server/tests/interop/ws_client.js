@@ -1,7 +1,9 @@
 // The Node `ws` client against our server (crates/server/tests/interop/node.rs).
 //
-// Usage: NODE_PATH=target/interop/node/node_modules node ws_client.js ws://127.0.0.1:PORT SIZES
+// Usage: NODE_PATH=target/interop/node/node_modules node ws_client.js ws://127.0.0.1:PORT SIZES [CA_FILE]
 //   SIZES: comma-separated message sizes in bytes.
+//   CA_FILE: for a wss:// URL, the only CA trusted (Node checks the certificate and the
+//   host name); the report then says which TLS version and ALPN protocol were negotiated.
 //
 // Does every exchange, compares what came back with what was sent, and prints one JSON
 // object (the last stdout line) that the Rust test asserts on. Never asserts itself.
@@ -12,6 +14,8 @@ const WebSocket = require('ws');
 const URL = process.argv[2];
 const SIZES = process.argv[3].split(',').map(Number);
 const STEP = 10000; // ms: no single exchange may take longer
+const CA = process.argv[4] ? require('fs').readFileSync(process.argv[4]) : undefined;
+const TLS_OPTIONS = CA ? { ca: CA, ALPNProtocols: ['http/1.1'] } : {};
 
 const textOf = (n) => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
 const binaryOf = (n) => Buffer.from(Array.from({ length: n }, (_, i) => i % 251));
@@ -26,7 +30,7 @@ function withTimeout(promise, what) {
 
 // A connection with a queue of incoming messages, pongs and the close.
 function open(path, protocols) {
-  const ws = new WebSocket(URL + path, protocols, { handshakeTimeout: STEP });
+  const ws = new WebSocket(URL + path, protocols, { handshakeTimeout: STEP, ...TLS_OPTIONS });
   const conn = { ws, messages: [], waiters: [], pongs: [], closed: null };
   const deliver = () => {
     while (conn.waiters.length && (conn.messages.length || conn.closed)) {
@@ -74,6 +78,9 @@ async function main() {
   const c = open('/node', ['chat']);
   await c.opened;
   result.subprotocol = c.ws.protocol;
+  // ws keeps its socket private; reading it is fine for a test (a TLSSocket under wss://).
+  const socket = c.ws._socket;
+  if (socket && socket.encrypted) result.tls = { version: socket.getProtocol(), alpn: socket.alpnProtocol };
   const echoes = [];
   const messages = [];
   for (const n of SIZES) messages.push(textOf(n), binaryOf(n));

@@ -1,9 +1,11 @@
 // A Node `ws` echo server for our client (crates/server/tests/interop/node.rs).
 //
-// Usage: NODE_PATH=target/interop/node/node_modules node ws_server.js
+// Usage: NODE_PATH=target/interop/node/node_modules node ws_server.js [CERT_FILE KEY_FILE]
 //
+// With CERT_FILE and KEY_FILE (PEM) it serves wss:// from an https server (ALPN http/1.1).
 // Listens on 127.0.0.1, port 0, and prints one JSON object per line on stdout:
 //   {"port": N}                                        once listening
+//   {"event": "tls", "version": V, "alpn": A}          each TLS handshake (wss:// only)
 //   {"event": "ping", "path": P, "data": "..."}        a ping from the client
 //   {"event": "close", "path": P, "code": C, "reason": R}   a connection ended
 // Accepts the subprotocol `chat` when offered. Echoes every message, except:
@@ -17,13 +19,26 @@ const { WebSocketServer } = require('ws');
 
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 
-const wss = new WebSocketServer({
-  host: '127.0.0.1',
-  port: 0,
-  handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : false),
-});
-
-wss.on('listening', () => say({ port: wss.address().port, ws: require('ws/package.json').version }));
+const handleProtocols = (protocols) => (protocols.has('chat') ? 'chat' : false);
+const [certFile, keyFile] = process.argv.slice(2);
+let wss;
+if (certFile) {
+  const fs = require('fs');
+  const https = require('https');
+  const server = https.createServer({
+    cert: fs.readFileSync(certFile),
+    key: fs.readFileSync(keyFile),
+    ALPNProtocols: ['http/1.1'],
+  });
+  wss = new WebSocketServer({ server, handleProtocols });
+  server.on('secureConnection', (socket) =>
+    say({ event: 'tls', version: socket.getProtocol(), alpn: socket.alpnProtocol }));
+  server.listen(0, '127.0.0.1', () =>
+    say({ port: server.address().port, ws: require('ws/package.json').version, tls: true }));
+} else {
+  wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols });
+  wss.on('listening', () => say({ port: wss.address().port, ws: require('ws/package.json').version }));
+}
 
 wss.on('connection', (ws, req) => {
   const path = req.url;
