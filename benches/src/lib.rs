@@ -17,10 +17,13 @@
 //!   growth per connection.
 //! - `echo-raw` (TCP echo on `mio`, no framing: the ceiling), `echo-tungstenite`
 //!   (tokio-tungstenite, `--read-buffer BYTES`), `echo-fastws` (fastwebsockets' echo shape
-//!   behind hyper's upgrade): the peers, one thread each.
+//!   behind hyper's upgrade): the peers, one thread each. Over TLS: `echo-rustls` (a TLS
+//!   echo on `mio` and rustls, no framing: the wss:// ceiling) and `echo-tungstenite
+//!   --tls-cert --tls-key` (tokio-tungstenite over tokio-rustls).
 //!
 //! Results, with the commands that made them, are in `docs/performance.md`.
 
 pub mod args;
 pub mod load;
 pub mod procfs;
+pub mod tls;

@@ -1,9 +1,13 @@
 //! `echo-tungstenite`: a WebSocket echo server on tokio-tungstenite, one thread.
 //!
-//! `echo-tungstenite [--listen ADDR] [--read-buffer BYTES]` (default 127.0.0.1:9003, and
-//! tungstenite's default read buffer, 128 KiB) prints
-//! `echo-tungstenite listening on ws://ADDR ...` and runs until killed (SIGINT and
-//! SIGTERM keep their default action).
+//! `echo-tungstenite [--listen ADDR] [--read-buffer BYTES] [--tls-cert FILE --tls-key FILE]`
+//! (default 127.0.0.1:9003, and tungstenite's default read buffer, 128 KiB) prints
+//! `echo-tungstenite listening on ws://ADDR ...` (`wss://` with a certificate) and runs
+//! until killed (SIGINT and SIGTERM keep their default action).
+//!
+//! With `--tls-cert` and `--tls-key`, each connection is accepted by tokio-rustls first
+//! (ring, TLS 1.3 and 1.2, ALPN `http/1.1`): what a tokio-tungstenite user serving
+//! `wss://` writes.
 //!
 //! The shape of tokio-tungstenite's echo example: accept, `accept_async_with_config`,
 //! split the stream, forward text and binary messages back to the sink (tungstenite
@@ -12,15 +16,17 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use futures_util::{StreamExt, TryStreamExt, future};
 use sockeye_benches::args::Args;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-async fn serve(stream: TcpStream, config: WebSocketConfig) {
-    let _ = stream.set_nodelay(true);
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(stream: S, config: WebSocketConfig) {
     let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
         return;
     };
@@ -31,7 +37,11 @@ async fn serve(stream: TcpStream, config: WebSocketConfig) {
         .await;
 }
 
-fn run(listen: SocketAddr, read_buffer: Option<usize>) -> std::io::Result<()> {
+fn run(
+    listen: SocketAddr,
+    read_buffer: Option<usize>,
+    tls: Option<TlsAcceptor>,
+) -> std::io::Result<()> {
     let mut config = WebSocketConfig::default();
     if let Some(bytes) = read_buffer {
         config = config.read_buffer_size(bytes);
@@ -42,7 +52,8 @@ fn run(listen: SocketAddr, read_buffer: Option<usize>) -> std::io::Result<()> {
     runtime.block_on(async move {
         let listener = TcpListener::bind(listen).await?;
         println!(
-            "echo-tungstenite listening on ws://{} (read buffer {} bytes)",
+            "echo-tungstenite listening on {}://{} (read buffer {} bytes)",
+            if tls.is_some() { "wss" } else { "ws" },
             listener.local_addr()?,
             config.read_buffer_size
         );
@@ -50,7 +61,20 @@ fn run(listen: SocketAddr, read_buffer: Option<usize>) -> std::io::Result<()> {
         loop {
             match listener.accept().await {
                 Ok((stream, _)) => {
-                    tokio::spawn(serve(stream, config));
+                    let _ = stream.set_nodelay(true);
+                    match &tls {
+                        Some(acceptor) => {
+                            let accept = acceptor.accept(stream);
+                            tokio::spawn(async move {
+                                if let Ok(stream) = accept.await {
+                                    serve(stream, config).await;
+                                }
+                            });
+                        }
+                        None => {
+                            tokio::spawn(serve(stream, config));
+                        }
+                    }
                 }
                 // Out of descriptors and the like: let the connections run, then retry.
                 Err(_) => tokio::task::yield_now().await,
@@ -64,17 +88,26 @@ fn main() -> ExitCode {
     let parsed = (|| {
         let listen = args.value_or("--listen", SocketAddr::from(([127, 0, 0, 1], 9003)))?;
         let read_buffer = args.value("--read-buffer")?;
+        let cert: Option<PathBuf> = args.value("--tls-cert")?;
+        let key: Option<PathBuf> = args.value("--tls-key")?;
         args.finish()?;
-        Ok::<_, String>((listen, read_buffer))
+        let tls = match (cert, key) {
+            (Some(cert), Some(key)) => Some(TlsAcceptor::from(
+                sockeye_benches::tls::server_config(&cert, &key)?,
+            )),
+            (None, None) => None,
+            _ => return Err("--tls-cert and --tls-key go together".to_owned()),
+        };
+        Ok::<_, String>((listen, read_buffer, tls))
     })();
-    let (listen, read_buffer) = match parsed {
+    let (listen, read_buffer, tls) = match parsed {
         Ok(p) => p,
         Err(e) => {
             eprintln!("echo-tungstenite: {e}");
             return ExitCode::FAILURE;
         }
     };
-    match run(listen, read_buffer) {
+    match run(listen, read_buffer, tls) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("echo-tungstenite: {e}");

@@ -3,9 +3,13 @@
 //! ```text
 //! loadgen load --addr ADDR [--protocol ws|raw] [--conns C] [--size BYTES]
 //!              [--kind binary|ascii|utf8|chat|ticker] [--depth D] [--warmup SECS]
-//!              [--duration SECS] [--server-pid PID] [--deflate]
+//!              [--duration SECS] [--server-pid PID] [--deflate] [--tls-ca FILE]
 //! loadgen hold --addr ADDR --server-pid PID [--protocol ws|raw] [--conns N] [--settle SECS]
+//!              [--tls-ca FILE]
 //! ```
+//!
+//! `--tls-ca FILE`: every connection over TLS (rustls, ring), trusting the CA in FILE and
+//! checking the server's certificate against the address's IP.
 //!
 //! Prints one line, `result key=value ...`, and exits 0; or prints the error on stderr
 //! and exits 1. Run it pinned to its own core (`taskset -c 1 loadgen ...`).
@@ -16,7 +20,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use sockeye_benches::args::Args;
-use sockeye_benches::load::{self, HoldSpec, Kind, LoadSpec, Protocol};
+use sockeye_benches::load::{self, HoldSpec, Kind, LoadSpec, Protocol, TlsClient};
 
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s.max(0.0))
@@ -32,6 +36,10 @@ fn run() -> Result<String, String> {
     let addr: SocketAddr = args.value("--addr")?.ok_or("--addr is needed")?;
     let protocol: Protocol = args.value_or("--protocol", Protocol::WebSocket)?;
     let server_pid: Option<u32> = args.value("--server-pid")?;
+    let tls = match args.value::<std::path::PathBuf>("--tls-ca")? {
+        Some(ca) => Some(TlsClient::from_ca_file(&ca)?),
+        None => None,
+    };
     match mode.as_str() {
         "load" => {
             let spec = LoadSpec {
@@ -45,6 +53,7 @@ fn run() -> Result<String, String> {
                 duration: secs(args.value_or("--duration", 5.0)?),
                 server_pid,
                 deflate: args.flag("--deflate"),
+                tls,
             };
             args.finish()?;
             Ok(load::run_load(&spec)?.to_line())
@@ -56,6 +65,7 @@ fn run() -> Result<String, String> {
                 conns: args.value_or("--conns", 10_000)?,
                 settle: secs(args.value_or("--settle", 1.0)?),
                 server_pid: server_pid.ok_or("hold needs --server-pid")?,
+                tls,
             };
             args.finish()?;
             Ok(load::run_hold(&spec)?.to_line())

@@ -2,14 +2,14 @@
 //! messages), echoes in, checked byte for byte; compressed echoes assembled and inflated.
 
 use std::collections::VecDeque;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice};
 use std::time::Instant;
 
 use flate2::{Decompress, FlushDecompress};
-use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use sockeye_frame::{MAX_HEADER_LEN, OpCode, ParseConfig, Rsv, Status, parse_header};
 
+use super::link::Link;
 use super::payload::Message;
 use super::{Protocol, VARIANTS};
 
@@ -46,7 +46,8 @@ pub(crate) struct Stats {
 }
 
 pub(crate) struct Conn {
-    pub(crate) stream: TcpStream,
+    /// The socket, or TLS over it.
+    pub(crate) link: Link,
     /// permessage-deflate was negotiated: messages go compressed, echoes may come so.
     pub(crate) deflate: bool,
     /// A compressed echo being assembled (its frames' payloads), inflated at its end.
@@ -69,9 +70,9 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    pub(crate) fn new(stream: TcpStream) -> Self {
+    pub(crate) fn new(link: Link) -> Self {
         Self {
-            stream,
+            link,
             deflate: false,
             assembling: None,
             inflater: None,
@@ -105,8 +106,14 @@ impl Conn {
 
     /// Writes queued frames until done or the socket would block; returns the bytes
     /// written.
+    /// (Under TLS, plaintext bytes handed to rustls; its records follow as the socket
+    /// takes them.)
     pub(crate) fn flush(&mut self, messages: &[Message]) -> io::Result<u64> {
         let mut written = 0u64;
+        match self.link.flush_tls() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(0),
+            other => other?,
+        }
         while !self.out.is_empty() {
             let mut iov = [IoSlice::new(&[]); 64];
             let mut k = 0;
@@ -114,7 +121,7 @@ impl Conn {
                 *slot = IoSlice::new(&messages[v].wire[off..]);
                 k += 1;
             }
-            match self.stream.write_vectored(&iov[..k]) {
+            match self.link.write_vectored(&iov[..k]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(mut n) => {
                     written += n as u64;
@@ -142,14 +149,14 @@ impl Conn {
 
     /// Writable interest while output is queued.
     pub(crate) fn update_interest(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
-        let want = !self.out.is_empty();
+        let want = !self.out.is_empty() || self.link.wants_write();
         if want != self.write_interest {
             let interest = if want {
                 Interest::READABLE | Interest::WRITABLE
             } else {
                 Interest::READABLE
             };
-            registry.reregister(&mut self.stream, token, interest)?;
+            registry.reregister(&mut self.link.stream, token, interest)?;
             self.write_interest = want;
         }
         Ok(())
@@ -166,7 +173,7 @@ impl Conn {
         send_more: bool,
     ) -> Result<(), String> {
         loop {
-            match self.stream.read(buf) {
+            match self.link.read(buf) {
                 Ok(0) => return Err("the server closed the connection".into()),
                 Ok(n) => {
                     let now = Instant::now();
@@ -174,8 +181,10 @@ impl Conn {
                         stats.bytes_in += n as u64;
                     }
                     self.receive(&buf[..n], shared, stats, send_more, now)?;
-                    // Edge-triggered: a short read took everything this edge reported.
-                    if n < buf.len() && !drain {
+                    // Edge-triggered: a short read took everything this edge reported
+                    // (not under TLS: a short read of plaintext says nothing of the
+                    // socket).
+                    if n < buf.len() && !drain && !self.link.is_tls() {
                         return Ok(());
                     }
                 }

@@ -24,6 +24,7 @@
 //! and everything a connection's read produced goes out in one `writev`.
 
 mod conn;
+mod link;
 mod payload;
 mod setup;
 
@@ -38,6 +39,7 @@ use sockeye_frame::{OpCode, ParseConfig, Rsv};
 
 use crate::procfs;
 use conn::{Shared, Stats};
+pub use link::TlsClient;
 use payload::messages;
 pub use payload::payload;
 use setup::connect_all;
@@ -164,6 +166,8 @@ pub struct LoadSpec {
     /// Offer permessage-deflate (a fresh window both ways); messages go compressed on
     /// the connections where the server accepts it.
     pub deflate: bool,
+    /// Over TLS (`wss://`, or raw bytes over TLS), trusting this client's CA.
+    pub tls: Option<TlsClient>,
 }
 
 /// What a load run measured (the measuring window only).
@@ -233,6 +237,8 @@ pub struct HoldSpec {
     pub settle: Duration,
     /// The server process.
     pub server_pid: u32,
+    /// Over TLS, trusting this client's CA.
+    pub tls: Option<TlsClient>,
 }
 
 /// What a hold run measured.
@@ -304,6 +310,7 @@ pub fn run_load(spec: &LoadSpec) -> Result<LoadReport, String> {
         spec.protocol,
         spec.conns,
         spec.deflate,
+        spec.tls.as_ref(),
     )?;
     let deflated_conns = conns.iter().filter(|c| c.deflate).count();
 
@@ -400,7 +407,14 @@ pub fn run_hold(spec: &HoldSpec) -> Result<HoldReport, String> {
     };
     let rss_before = rss()?;
     let mut poll = Poll::new().map_err(|e| format!("poll: {e}"))?;
-    let conns = connect_all(&mut poll, spec.addr, spec.protocol, spec.conns, false)?;
+    let conns = connect_all(
+        &mut poll,
+        spec.addr,
+        spec.protocol,
+        spec.conns,
+        false,
+        spec.tls.as_ref(),
+    )?;
     std::thread::sleep(spec.settle);
     let rss_after = rss()?;
     // Still open: nothing was read, so a close would show as readable data or EOF.

@@ -1,7 +1,7 @@
 //! Opening the load generator's connections: TCP, then the client handshake built and
 //! checked by `sockeye-handshake` (with a permessage-deflate offer when asked).
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -10,6 +10,7 @@ use mio::{Events, Interest, Poll, Token};
 use sockeye_handshake::{ClientRequest, DeflateClientPolicy, Outcome, WsUrl};
 
 use super::conn::Conn;
+use super::link::{Link, TlsClient};
 use super::payload::Rng;
 use super::{MAX_CONNECTING, Protocol, SETUP_TIMEOUT};
 
@@ -20,6 +21,8 @@ enum Setup {
         handshake: sockeye_handshake::ClientHandshake,
         buf: Vec<u8>,
     },
+    /// Raw protocol over TLS: the TLS handshake is under way.
+    TlsHandshaking,
     /// Handshake complete, this step still to count it.
     Ready,
     /// Counted; later events (none are expected while idle) are ignored here.
@@ -35,6 +38,7 @@ pub(crate) fn connect_all(
     protocol: Protocol,
     n: usize,
     deflate: bool,
+    tls: Option<&TlsClient>,
 ) -> Result<Vec<Conn>, String> {
     // A fresh window both ways: every message compressed alone, so that the frames are
     // prepared once and each echo inflates on its own.
@@ -43,7 +47,9 @@ pub(crate) fn connect_all(
     policy.client_no_context_takeover = true;
     policy.offer_client_max_window_bits = false;
     let deadline = Instant::now() + SETUP_TIMEOUT;
-    let url = WsUrl::parse(&format!("ws://{addr}/")).map_err(|e| format!("url: {e}"))?;
+    let scheme = if tls.is_some() { "wss" } else { "ws" };
+    let url = WsUrl::parse(&format!("{scheme}://{addr}/")).map_err(|e| format!("url: {e}"))?;
+    let host = addr.ip().to_string();
     let mut rng = Rng::new(
         u64::from(std::process::id())
             ^ std::time::SystemTime::now()
@@ -65,7 +71,9 @@ pub(crate) fn connect_all(
             poll.registry()
                 .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
                 .map_err(|e| format!("register: {e}"))?;
-            conns.push(Conn::new(stream));
+            let link = Link::new(stream, tls.map(|t| (t, host.as_str())))
+                .map_err(|e| format!("TLS: {e}"))?;
+            conns.push(Conn::new(link));
             setup.push(Setup::Connecting);
             in_progress += 1;
         }
@@ -84,15 +92,20 @@ pub(crate) fn connect_all(
             let i = event.token().0;
             let conn = &mut conns[i];
             if let Setup::Connecting = setup[i] {
-                if let Ok(Some(e)) | Err(e) = conn.stream.take_error() {
+                if let Ok(Some(e)) | Err(e) = conn.link.stream.take_error() {
                     return Err(format!("connect to {addr}: {e}"));
                 }
-                match conn.stream.peer_addr() {
+                match conn.link.stream.peer_addr() {
                     Ok(_) => {}
                     Err(e) if e.kind() == io::ErrorKind::NotConnected => continue,
                     Err(e) => return Err(format!("connect to {addr}: {e}")),
                 }
                 match protocol {
+                    Protocol::Raw if conn.link.is_tls() => {
+                        // Ready once the TLS handshake is: rustls says so.
+                        flush(&mut conn.link)?;
+                        setup[i] = Setup::TlsHandshaking;
+                    }
                     Protocol::Raw => setup[i] = Setup::Ready,
                     Protocol::WebSocket => {
                         let mut request = Vec::new();
@@ -101,12 +114,11 @@ pub(crate) fn connect_all(
                             offer = offer.extension(policy.offer());
                         }
                         let handshake = offer.write(&mut request);
-                        // A ~150-byte request into an empty socket buffer.
-                        match conn.stream.write(&request) {
-                            Ok(k) if k == request.len() => {}
-                            Ok(_) => return Err("short write of the handshake request".into()),
-                            Err(e) => return Err(format!("write the handshake request: {e}")),
-                        }
+                        // A ~150-byte request into an empty socket buffer (or into
+                        // rustls, sent when the TLS handshake is done).
+                        conn.link
+                            .write_request(&request)
+                            .map_err(|e| format!("write the handshake request: {e}"))?;
                         setup[i] = Setup::Handshaking {
                             handshake,
                             buf: Vec::new(),
@@ -114,13 +126,26 @@ pub(crate) fn connect_all(
                     }
                 }
             }
+            if let Setup::TlsHandshaking = setup[i] {
+                flush(&mut conn.link)?;
+                match conn.link.read(&mut buf) {
+                    Ok(0) => return Err("the server closed during the TLS handshake".into()),
+                    Ok(_) => return Err("bytes from a raw TLS echo before any were sent".into()),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(format!("TLS handshake: {e}")),
+                }
+                if conn.link.handshake_done() {
+                    setup[i] = Setup::Ready;
+                }
+            }
             if let Setup::Handshaking {
                 handshake,
                 buf: head,
             } = &mut setup[i]
             {
+                flush(&mut conn.link)?;
                 loop {
-                    match conn.stream.read(&mut buf) {
+                    match conn.link.read(&mut buf) {
                         Ok(0) => return Err("the server closed during the handshake".into()),
                         Ok(k) => head.extend_from_slice(&buf[..k]),
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -150,7 +175,7 @@ pub(crate) fn connect_all(
             }
             if let Setup::Ready = setup[i] {
                 poll.registry()
-                    .reregister(&mut conn.stream, Token(i), Interest::READABLE)
+                    .reregister(&mut conn.link.stream, Token(i), Interest::READABLE)
                     .map_err(|e| format!("reregister: {e}"))?;
                 in_progress -= 1;
                 ready += 1;
@@ -159,4 +184,12 @@ pub(crate) fn connect_all(
         }
     }
     Ok(conns)
+}
+
+/// Sends waiting TLS records; the socket being full is fine (the writable edge comes).
+fn flush(link: &mut Link) -> Result<(), String> {
+    match link.flush_tls() {
+        Err(e) if e.kind() != io::ErrorKind::WouldBlock => Err(format!("TLS write: {e}")),
+        _ => Ok(()),
+    }
 }

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use report::{Results, machine, report, thousands, today};
 use scenarios::{SCENARIOS, Sample, Scenario, Work};
-use servers::{Launcher, Server, ServerProcess, servers};
+use servers::{Launcher, Server, ServerProcess, Tls, servers};
 use sockeye_benches::args::Args;
 use sockeye_benches::procfs;
 
@@ -58,6 +58,34 @@ pub(crate) struct Settings {
     plot: PathBuf,
     bin_dir: PathBuf,
     quick: bool,
+    /// For the TLS scenarios: a CA and a certificate for 127.0.0.1 made for this run.
+    pki: Option<Pki>,
+}
+
+/// `ca.pem`, `cert.pem`, `key.pem` in a directory of the run's own, removed at the end.
+pub(crate) struct Pki {
+    dir: PathBuf,
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+impl Pki {
+    fn new() -> Result<Self, String> {
+        let dir = std::env::temp_dir().join(format!("sockeye-e2e-pki-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let pki = sockeye_driver::tls::dev::DevPki::new().map_err(|e| e.to_string())?;
+        let [ca, cert, key] = pki
+            .write_files(&dir, &["127.0.0.1", "localhost"])
+            .map_err(|e| e.to_string())?;
+        Ok(Self { dir, ca, cert, key })
+    }
+}
+
+impl Drop for Pki {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 fn pick<T>(
@@ -127,6 +155,7 @@ fn settings() -> Result<Settings, String> {
         plot: args.value_or("--plot", default_plot)?,
         bin_dir: args.value_or("--bin-dir", default_bins)?,
         quick,
+        pki: None,
     };
     args.finish()?;
     if s.rounds == 0 {
@@ -136,12 +165,19 @@ fn settings() -> Result<Settings, String> {
 }
 
 /// Whether `server` takes part in `scenario`: compressed scenarios only on servers that
-/// compress.
+/// compress, TLS scenarios only on servers that serve TLS (and TLS-only servers in
+/// nothing else).
 pub(crate) fn runs(server: &Server, scenario: &Scenario) -> bool {
-    match scenario.work {
+    let tls = match server.tls {
+        Tls::No => !scenario.work.tls(),
+        Tls::Yes => true,
+        Tls::Only => scenario.work.tls(),
+    };
+    let deflate = match scenario.work {
         Work::Load { deflate: true, .. } => server.deflate,
         _ => true,
-    }
+    };
+    tls && deflate
 }
 
 /// `PATH` lookup for the helper tools.
@@ -167,10 +203,23 @@ fn run_one(
     server: &Server,
     scenario: &Scenario,
 ) -> Result<Sample, String> {
-    let extra = match scenario.work {
+    let mut extra = match scenario.work {
         Work::Load { size, .. } if server.whole => vec!["--whole".to_owned(), size.to_string()],
         _ => Vec::new(),
     };
+    let pki = match (scenario.work.tls(), &settings.pki) {
+        (true, Some(pki)) => Some(pki),
+        (true, None) => return Err("a TLS scenario without certificates".into()),
+        (false, _) => None,
+    };
+    if let Some(pki) = pki {
+        extra.extend([
+            "--tls-cert".to_owned(),
+            pki.cert.display().to_string(),
+            "--tls-key".to_owned(),
+            pki.key.display().to_string(),
+        ]);
+    }
     let process = ServerProcess::start(launcher, &settings.bin_dir, server, &extra)?;
     let mut command = launcher.command(1, &settings.bin_dir.join("loadgen"));
     let addr = process.addr.to_string();
@@ -183,6 +232,7 @@ fn run_one(
             kind,
             depth,
             deflate,
+            ..
         } => {
             command.args(["load", "--addr", &addr, "--protocol", &protocol]);
             if deflate {
@@ -193,11 +243,14 @@ fn run_one(
             command.args(["--warmup", &settings.warmup.to_string()]);
             command.args(["--duration", &settings.duration.to_string()]);
         }
-        Work::Hold => {
+        Work::Hold { .. } => {
             command.args(["hold", "--addr", &addr, "--protocol", &protocol]);
             command.args(["--conns", &settings.idle_conns.to_string()]);
             command.args(["--settle", &settings.settle.to_string()]);
         }
+    }
+    if let Some(pki) = pki {
+        command.arg("--tls-ca").arg(&pki.ca);
     }
     command.args(["--server-pid", &pid]);
     let output = command.output().map_err(|e| format!("run loadgen: {e}"))?;
@@ -225,7 +278,7 @@ fn run_one(
     // Let the kernel finish tearing down the connections (10,000 of them after a hold)
     // before the next run measures anything.
     std::thread::sleep(match scenario.work {
-        Work::Hold => Duration::from_secs(2),
+        Work::Hold { .. } => Duration::from_secs(2),
         Work::Load { .. } => Duration::from_millis(200),
     });
     Ok(match scenario.work {
@@ -238,7 +291,7 @@ fn run_one(
             wire_out: get("wire_out_per_msg"),
             wire_in: get("wire_in_per_msg"),
         },
-        Work::Hold => Sample::Hold {
+        Work::Hold { .. } => Sample::Hold {
             conns: get("conns") as usize,
             bytes_per_conn: get("bytes_per_conn"),
         },
@@ -246,7 +299,12 @@ fn run_one(
 }
 
 fn main() -> ExitCode {
-    let settings = match settings() {
+    let settings = match settings().and_then(|mut s| {
+        if s.scenarios.iter().any(|&sc| SCENARIOS[sc].work.tls()) {
+            s.pki = Some(Pki::new()?);
+        }
+        Ok(s)
+    }) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("e2e: {e}");

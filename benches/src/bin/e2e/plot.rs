@@ -35,7 +35,7 @@ pub(crate) fn panels(settings: &Settings, results: &Results) -> Vec<Panel> {
         .iter()
         .map(|&sc| {
             let scenario = &SCENARIOS[sc];
-            let hold = matches!(scenario.work, Work::Hold);
+            let hold = matches!(scenario.work, Work::Hold { .. });
             let bars = settings
                 .servers
                 .iter()

@@ -135,7 +135,7 @@ pub(crate) fn report(
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for &sc in &settings.scenarios {
         let scenario = &SCENARIOS[sc];
-        if let Work::Hold = scenario.work {
+        if let Work::Hold { .. } = scenario.work {
             continue;
         }
         for &sv in &settings.servers {
@@ -200,14 +200,14 @@ pub(crate) fn report(
         println!("| scenario | {} |", head.join(" | "));
         println!("|---|{}", "---:|".repeat(peers.len()));
         for &sc in &settings.scenarios {
-            if let Work::Hold = SCENARIOS[sc].work {
+            if let Work::Hold { .. } = SCENARIOS[sc].work {
                 continue;
             }
             let cells: Vec<String> = peers
                 .iter()
                 .map(|&p| {
                     if !runs(&settings.server_list[p], &SCENARIOS[sc]) {
-                        return "not run (no permessage-deflate)".to_owned();
+                        return "not run (no permessage-deflate or no TLS)".to_owned();
                     }
                     let rounds = round_ratios(results, sc, p);
                     let each: Vec<String> = rounds.iter().map(|r| ratio(*r)).collect();
@@ -218,17 +218,20 @@ pub(crate) fn report(
         }
     }
 
-    if let Some(&idle) = settings
+    for &idle in settings
         .scenarios
         .iter()
-        .find(|&&sc| matches!(SCENARIOS[sc].work, Work::Hold))
+        .filter(|&&sc| matches!(SCENARIOS[sc].work, Work::Hold { .. }))
     {
         println!();
-        println!("Server RSS growth per idle connection:");
+        println!("{}:", SCENARIOS[idle].label);
         println!();
         println!("| server | connections | bytes per connection: median (per round) |");
         println!("|---|---:|---:|");
         for &sv in &settings.servers {
+            if !runs(&settings.server_list[sv], &SCENARIOS[idle]) {
+                continue;
+            }
             let samples = &results[idle][sv];
             let values = load_values(samples, bytes_per_conn);
             let conns = samples
@@ -283,7 +286,9 @@ pub(crate) fn report(
             }
         );
     }
-    if let Some(idle) = SCENARIOS.iter().position(|s| matches!(s.work, Work::Hold))
+    if let Some(idle) = SCENARIOS
+        .iter()
+        .position(|s| matches!(s.work, Work::Hold { tls: false }))
         && settings.scenarios.contains(&idle)
         && settings.servers.contains(&0)
     {

@@ -13,9 +13,21 @@ pub(crate) enum Work {
         /// The load generator offers permessage-deflate (RFC 7692) and sends compressed
         /// frames; only servers that can compress run it.
         deflate: bool,
+        /// Over TLS (`wss://`, or bytes over TLS for the raw TLS echo); only servers that
+        /// serve TLS run it.
+        tls: bool,
     },
-    /// Idle connections (the count comes from the run's settings).
-    Hold,
+    /// Idle connections (the count comes from the run's settings), over TLS or not.
+    Hold { tls: bool },
+}
+
+impl Work {
+    /// Whether the scenario runs over TLS.
+    pub(crate) fn tls(&self) -> bool {
+        match *self {
+            Self::Load { tls, .. } | Self::Hold { tls } => tls,
+        }
+    }
 }
 
 pub(crate) struct Scenario {
@@ -34,6 +46,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             kind: Kind::Ascii,
             depth: 1,
             deflate: false,
+            tls: false,
         },
     },
     Scenario {
@@ -45,6 +58,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             kind: Kind::Binary,
             depth: 1,
             deflate: false,
+            tls: false,
         },
     },
     Scenario {
@@ -56,6 +70,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             kind: Kind::Utf8,
             depth: 1,
             deflate: false,
+            tls: false,
         },
     },
     Scenario {
@@ -67,6 +82,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             kind: Kind::Ascii,
             depth: 16,
             deflate: false,
+            tls: false,
         },
     },
     Scenario {
@@ -78,6 +94,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             kind: Kind::Binary,
             depth: 1,
             deflate: false,
+            tls: false,
         },
     },
     Scenario {
@@ -89,6 +106,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             kind: Kind::Chat,
             depth: 1,
             deflate: false,
+            tls: false,
         },
     },
     Scenario {
@@ -100,6 +118,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             kind: Kind::Chat,
             depth: 1,
             deflate: true,
+            tls: false,
         },
     },
     Scenario {
@@ -111,6 +130,7 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             kind: Kind::Ticker,
             depth: 1,
             deflate: false,
+            tls: false,
         },
     },
     Scenario {
@@ -122,12 +142,54 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             kind: Kind::Ticker,
             depth: 1,
             deflate: true,
+            tls: false,
         },
     },
     Scenario {
         id: "idle",
         label: "idle connections: server RSS per connection",
-        work: Work::Hold,
+        work: Work::Hold { tls: false },
+    },
+    Scenario {
+        id: "wss-20b",
+        label: "wss: 100 conns × 20 B text",
+        work: Work::Load {
+            conns: 100,
+            size: 20,
+            kind: Kind::Ascii,
+            depth: 1,
+            deflate: false,
+            tls: true,
+        },
+    },
+    Scenario {
+        id: "wss-16k",
+        label: "wss: 10 conns × 16 KiB binary",
+        work: Work::Load {
+            conns: 10,
+            size: 16 << 10,
+            kind: Kind::Binary,
+            depth: 1,
+            deflate: false,
+            tls: true,
+        },
+    },
+    Scenario {
+        id: "wss-1m",
+        label: "wss: 1 conn × 1 MiB binary",
+        work: Work::Load {
+            conns: 1,
+            size: 1 << 20,
+            kind: Kind::Binary,
+            depth: 1,
+            deflate: false,
+            tls: true,
+        },
+    },
+    Scenario {
+        id: "idle-tls",
+        label: "idle wss connections: server RSS per connection",
+        work: Work::Hold { tls: true },
     },
 ];
 

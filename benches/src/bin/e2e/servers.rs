@@ -24,7 +24,25 @@ pub(crate) struct Server {
     pub(crate) default: bool,
     /// Negotiates permessage-deflate, so it runs the compressed scenarios.
     pub(crate) deflate: bool,
+    /// Which scenarios it runs: plain, TLS (given `--tls-cert FILE --tls-key FILE`), or both.
+    pub(crate) tls: Tls,
 }
+
+/// A server's TLS support.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tls {
+    /// Plain scenarios only.
+    No,
+    /// Both: TLS scenarios with `--tls-cert FILE --tls-key FILE`.
+    Yes,
+    /// TLS scenarios only.
+    Only,
+}
+
+/// The built-in servers that serve TLS when given a certificate, and those that serve
+/// nothing else.
+const TLS: &[&str] = &["sockeye", "tungstenite"];
+const TLS_ONLY: &[&str] = &["rustls"];
 
 /// The built-in servers that negotiate permessage-deflate (the others decline the offer,
 /// so a compressed scenario would measure them uncompressed under a compressed label).
@@ -76,6 +94,15 @@ const BUILTIN: &[Builtin] = &[
         "echo-tungstenite",
         &[],
         Protocol::WebSocket,
+        false,
+        true,
+    ),
+    (
+        "rustls",
+        "bare rustls TLS echo",
+        "echo-rustls",
+        &[],
+        Protocol::Raw,
         false,
         true,
     ),
@@ -145,6 +172,13 @@ pub(crate) fn servers(peers: Vec<(String, PathBuf, Vec<String>)>) -> Vec<Server>
                 whole,
                 default,
                 deflate: DEFLATE.contains(&id),
+                tls: if TLS_ONLY.contains(&id) {
+                    Tls::Only
+                } else if TLS.contains(&id) {
+                    Tls::Yes
+                } else {
+                    Tls::No
+                },
             },
         );
     let external = peers.into_iter().map(|(name, path, args)| Server {
@@ -156,6 +190,7 @@ pub(crate) fn servers(peers: Vec<(String, PathBuf, Vec<String>)>) -> Vec<Server>
         whole: false,
         default: true,
         deflate: true,
+        tls: Tls::No,
     });
     builtin.chain(external).collect()
 }
