@@ -40,6 +40,7 @@ impl RequestParser {
     pub fn parse(&mut self, buf: &[u8]) -> Result<Status<Request>, RequestError> {
         match self.scanner.next_head(buf, &self.limits)? {
             Some((head, header_lines)) => Request::parse(head, header_lines).map(Status::Complete),
+            None if !method_may_be_valid(buf) => Err(RequestError::Malformed),
             None => Ok(Status::Incomplete),
         }
     }
@@ -55,6 +56,31 @@ impl RequestParser {
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
+}
+
+/// How much of an incomplete head [`method_may_be_valid`] looks at, at most: constant
+/// work per call, whatever the head's length.
+const METHOD_PREFIX: usize = 32;
+
+/// Whether the start of an incomplete head can still begin a request line: after any
+/// empty lines (RFC 9112 §2.2 lets a server skip them), the bytes before the first space
+/// are a method token (RFC 9110 §9.1). Bytes that are not (a TLS ClientHello sent to a
+/// plain port starts with 0x16) are refused at once with a 400, instead of waiting for a
+/// head that never ends until the handshake deadline.
+fn method_may_be_valid(buf: &[u8]) -> bool {
+    let start = buf
+        .iter()
+        .take(METHOD_PREFIX)
+        .position(|&b| b != b'\r' && b != b'\n');
+    let Some(start) = start else {
+        return true;
+    };
+    buf.get(start..)
+        .unwrap_or_default()
+        .iter()
+        .take(METHOD_PREFIX)
+        .take_while(|&&b| b != b' ')
+        .all(|&b| crate::tokens::is_tchar(b))
 }
 
 /// A validated opening handshake request (RFC 6455 §4.2.1).

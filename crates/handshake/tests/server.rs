@@ -124,6 +124,42 @@ fn incomplete_until_blank_line() {
     assert!(matches!(parser.parse(MINIMAL), Ok(Status::Complete(_))));
 }
 
+/// Bytes that cannot begin a request line are refused as they arrive, not after the
+/// handshake deadline: a TLS ClientHello sent to a plain port (0x16 0x03 0x01 ...), a
+/// binary probe. Anything that may still become a request (empty lines first, a method
+/// being spelled out, another method, answered 405 once complete) stays incomplete.
+#[test]
+fn a_head_that_cannot_be_http_is_refused_at_once() {
+    for bytes in [
+        &b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"[..],
+        b"\x16",
+        b"\r\n\x00",
+        b"G\x00T / HTTP/1.1",
+        b"GET\x7f",
+    ] {
+        assert_eq!(
+            RequestParser::default().parse(bytes),
+            Err(RequestError::Malformed),
+            "{bytes:?}"
+        );
+    }
+    for bytes in [
+        &b""[..],
+        b"\r\n",
+        b"\r\n\r\nGE",
+        b"GET",
+        b"GET / HTTP/1.1\r\nHost: \x01",
+        b"POST /x HTTP/1.1\r\n",
+        b"M-SEARCH * HTTP/1.1",
+    ] {
+        assert_eq!(
+            RequestParser::default().parse(bytes),
+            Ok(Status::Incomplete),
+            "{bytes:?}"
+        );
+    }
+}
+
 #[test]
 fn token_lists_are_case_insensitive_and_comma_separated() {
     let buf = minimal_with("Connection:", "connection: keep-alive ,  UPGRADE");
