@@ -10,20 +10,37 @@
 //! cargo run --release -p sockeye-tokio --example tokio-autobahn-client -- ws://127.0.0.1:9001 sockeye-tokio
 //! ```
 //!
+//! Over TLS, a `wss://` URL; the server's certificate is checked against the system's
+//! roots plus a CA file given as the third argument:
+//!
+//! ```text
+//! cargo run --release -p sockeye-tokio --example tokio-autobahn-client -- \
+//!     wss://127.0.0.1:9001 sockeye-tokio ca.pem
+//! ```
+//!
 //! The default limits accept the suite's big cases (16 MiB messages; 4 MiB in 65,537
 //! frames); a case that stalls is abandoned after a minute.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use sockeye_tokio::tls::TlsClientConfig;
 use sockeye_tokio::{ClientBuilder, DriverConfig, Error, Message, WebSocketStream};
 use tokio::net::TcpStream;
+
+/// For `wss://`: the system's roots plus the CA file of the third argument (read once).
+static TLS: OnceLock<Option<TlsClientConfig>> = OnceLock::new();
 
 fn builder() -> ClientBuilder {
     let mut config = DriverConfig::default();
     config.handshake_timeout = Duration::from_secs(30);
-    ClientBuilder::new().config(config)
+    let builder = ClientBuilder::new().config(config);
+    match TLS.get() {
+        Some(Some(tls)) => builder.tls(tls.clone()),
+        _ => builder,
+    }
 }
 
 async fn open(url: &str) -> Result<WebSocketStream<TcpStream>, Error> {
@@ -141,6 +158,17 @@ fn main() -> ExitCode {
         eprintln!("AGENT must be letters, digits, '-', '_' or '.'");
         return ExitCode::from(2);
     }
+    let tls = match args.next() {
+        Some(ca) => match TlsClientConfig::system(&[std::path::Path::new(&ca)]) {
+            Ok(tls) => Some(tls),
+            Err(e) => {
+                eprintln!("CA file {ca}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let _ = TLS.set(tls);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -3,9 +3,12 @@
 //! ```text
 //! cargo run --release -p sockeye-tokio --example tokio-echo -- 127.0.0.1:9001
 //! cargo run --release -p sockeye-tokio --example tokio-echo -- --listen 127.0.0.1:0
+//! cargo run --release -p sockeye-tokio --example tokio-echo -- \
+//!     --tls-cert cert.pem --tls-key key.pem --listen 127.0.0.1:9443
 //! ```
 //!
-//! Prints `ws://ADDR` on its first line and runs until killed. One current-thread runtime
+//! Prints `ws://ADDR` (`wss://ADDR` with a certificate: TLS in the driver, rustls) on its
+//! first line and runs until killed. One current-thread runtime
 //! (one core, like `sockeye echo --threads 1`), a task per connection, `TCP_NODELAY` on.
 //! Every message is echoed as it arrives, in pieces (streaming: a 16 MiB message needs no
 //! 16 MiB buffer, and its echo starts before it has all arrived); pings are answered by
@@ -22,17 +25,45 @@ use std::sync::Arc;
 use sockeye_tokio::{DriverConfig, Message};
 use tokio::net::{TcpListener, TcpStream};
 
-/// `ADDR` or `--listen ADDR` (what the end-to-end benchmark passes), default
-/// 127.0.0.1:9001.
-fn listen_address() -> Result<SocketAddr, String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = match args.as_slice() {
-        [] => return Ok(SocketAddr::from(([127, 0, 0, 1], 9001))),
-        [flag, addr] if flag == "--listen" => addr,
-        [addr] if !addr.starts_with('-') => addr,
-        _ => return Err("usage: tokio-echo [ADDR | --listen ADDR]".into()),
+/// What the command line says.
+struct Options {
+    listen: SocketAddr,
+    tls: Option<sockeye_tokio::tls::TlsServerConfig>,
+}
+
+/// `[ADDR | --listen ADDR] [--tls-cert FILE --tls-key FILE]` (what the end-to-end
+/// benchmark passes), default 127.0.0.1:9001.
+fn options() -> Result<Options, String> {
+    const USAGE: &str = "usage: tokio-echo [ADDR | --listen ADDR] [--tls-cert FILE --tls-key FILE]";
+    let mut listen = None;
+    let (mut cert, mut key) = (None, None);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let slot = match arg.as_str() {
+            "--listen" => &mut listen,
+            "--tls-cert" => &mut cert,
+            "--tls-key" => &mut key,
+            addr if !addr.starts_with('-') && listen.is_none() => {
+                listen = Some(addr.to_owned());
+                continue;
+            }
+            _ => return Err(USAGE.into()),
+        };
+        *slot = Some(args.next().ok_or(USAGE)?);
+    }
+    let listen = match listen {
+        Some(value) => value.parse().map_err(|e| format!("{value}: {e}"))?,
+        None => SocketAddr::from(([127, 0, 0, 1], 9001)),
     };
-    value.parse().map_err(|e| format!("{value}: {e}"))
+    let tls = match (cert, key) {
+        (Some(cert), Some(key)) => Some(
+            sockeye_tokio::tls::TlsServerConfig::from_pem_files(cert.as_ref(), key.as_ref())
+                .map_err(|e| format!("TLS: {e}"))?,
+        ),
+        (None, None) => None,
+        _ => return Err("--tls-cert and --tls-key go together".into()),
+    };
+    Ok(Options { listen, tls })
 }
 
 /// One connection's task, written as one `async` block: an `async fn` taking the stream
@@ -55,12 +86,15 @@ async fn serve_one(stream: TcpStream, config: Arc<DriverConfig>) {
     }
 }
 
-async fn serve(listen: SocketAddr) -> std::io::Result<()> {
-    let listener = TcpListener::bind(listen).await?;
-    println!("ws://{}", listener.local_addr()?);
+async fn serve(options: Options) -> std::io::Result<()> {
+    let listener = TcpListener::bind(options.listen).await?;
+    let scheme = if options.tls.is_some() { "wss" } else { "ws" };
+    println!("{scheme}://{}", listener.local_addr()?);
     std::io::stdout().flush()?;
     let mut config = DriverConfig::default();
     config.connection.streaming = true;
+    // TLS is the driver's: the connections below read and write ciphertext unawares.
+    config.tls_server = options.tls;
     let config = Arc::new(config);
     loop {
         let stream = match listener.accept().await {
@@ -77,8 +111,8 @@ async fn serve(listen: SocketAddr) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let listen = match listen_address() {
-        Ok(addr) => addr,
+    let options = match options() {
+        Ok(options) => options,
         Err(e) => {
             eprintln!("tokio-echo: {e}");
             return ExitCode::from(2);
@@ -94,7 +128,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(listen)) {
+    match runtime.block_on(serve(options)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tokio-echo: {e}");

@@ -14,24 +14,27 @@ use crate::conn::{Conn, now};
 use crate::masks::{OsMasks, nonce};
 use crate::{Error, WebSocketStream, defaults};
 
-/// Connects to a `ws://` URL with the default options: TCP (`TCP_NODELAY` on), then the
-/// opening handshake (offering permessage-deflate). Returns the open connection and the
-/// server's `101` response. See [`ClientBuilder`] for subprotocols, headers and limits.
+/// Connects to a `ws://` or `wss://` URL with the default options: TCP (`TCP_NODELAY`
+/// on), TLS for `wss://` (feature `tls`: rustls in the driver, the system's roots, the
+/// host name verified), then the opening handshake (offering permessage-deflate).
+/// Returns the open connection and the server's `101` response. See [`ClientBuilder`]
+/// for subprotocols, headers, limits and other roots.
 ///
 /// Not cancel safe: dropping the future drops the connection.
 ///
 /// # Errors
-/// [`Error::Url`]; [`Error::TlsNotSupported`] for `wss://` (use [`client_with_stream`]
-/// over your own TLS stream); [`Error::Io`] (refused, unreachable, no such host);
+/// [`Error::Url`]; [`Error::TlsNotSupported`] for `wss://` without the `tls` feature;
+/// `Error::Tls` (a refused certificate, the peer's alert) and `Error::TlsConfig` (no
+/// system roots) with it; [`Error::Io`] (refused, unreachable, no such host);
 /// [`Error::ConnectTimeout`]; [`Error::HandshakeTimeout`]; [`Error::Rejected`] for a
 /// non-`101` answer; [`Error::Response`] for an invalid one; [`Error::HandshakeEof`].
 pub async fn connect(url: &str) -> Result<(WebSocketStream<TcpStream>, Response), Error> {
     ClientBuilder::new().connect(url).await
 }
 
-/// The opening handshake to `url` over a transport the caller connected (a TLS stream for
-/// `wss://`, a Unix socket, a proxy tunnel): the URL gives the `Host` header and the
-/// request target. The seam TLS will use.
+/// The opening handshake to `url` over a transport the caller connected (a Unix socket, a
+/// proxy tunnel, a TLS stream of the caller's own): the URL gives the `Host` header and
+/// the request target; no TLS is added, even for `wss://`.
 ///
 /// # Errors
 /// As [`connect`], without the TCP ones.
@@ -67,6 +70,8 @@ pub struct ClientBuilder {
     headers: Vec<(String, String)>,
     origin: Option<String>,
     config: Option<Arc<DriverConfig>>,
+    #[cfg(feature = "tls")]
+    tls: Option<sockeye_driver::tls::TlsClientConfig>,
 }
 
 impl ClientBuilder {
@@ -106,8 +111,21 @@ impl ClientBuilder {
         self
     }
 
-    /// Connects to a `ws://` URL: TCP within
-    /// [`DriverConfig::connect_timeout`], then the handshake; see [`connect`].
+    /// What `wss://` trusts (feature `tls`): e.g.
+    /// [`TlsClientConfig::with_ca_file`](sockeye_driver::tls::TlsClientConfig::with_ca_file),
+    /// or [`system`](sockeye_driver::tls::TlsClientConfig::system) plus CA files. Without
+    /// it: the configuration's [`DriverConfig::tls_client`], else the system's roots. The
+    /// host name is always verified.
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn tls(mut self, tls: sockeye_driver::tls::TlsClientConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Connects to a `ws://` or `wss://` URL: TCP within
+    /// [`DriverConfig::connect_timeout`], then TLS and the handshake, both within
+    /// [`DriverConfig::handshake_timeout`]; see [`connect`].
     ///
     /// # Errors
     /// As [`connect`].
@@ -116,10 +134,12 @@ impl ClientBuilder {
         url: &str,
     ) -> Result<(WebSocketStream<TcpStream>, Response), Error> {
         let parsed = WsUrl::parse(url)?;
-        if parsed.is_secure() {
-            return Err(Error::TlsNotSupported);
-        }
         let config = self.driver_config();
+        let config = if parsed.is_secure() {
+            self.tls_config(config)?
+        } else {
+            config
+        };
         let connecting = TcpStream::connect((parsed.host(), parsed.port()));
         let stream = match tokio::time::timeout(config.connect_timeout, connecting).await {
             Ok(Ok(stream)) => stream,
@@ -127,7 +147,8 @@ impl ClientBuilder {
             Err(_) => return Err(Error::ConnectTimeout),
         };
         stream.set_nodelay(true)?;
-        self.handshake(&parsed, stream, config).await
+        let tls = parsed.is_secure();
+        self.handshake(&parsed, stream, config, tls).await
     }
 
     /// The handshake over a connected transport; see [`client_with_stream`].
@@ -143,18 +164,42 @@ impl ClientBuilder {
         S: AsyncRead + AsyncWrite + Unpin,
     {
         let parsed = WsUrl::parse(url)?;
-        self.handshake(&parsed, stream, self.driver_config()).await
+        self.handshake(&parsed, stream, self.driver_config(), false)
+            .await
     }
 
     fn driver_config(&self) -> Arc<DriverConfig> {
         self.config.clone().unwrap_or_else(defaults::client)
     }
 
+    /// `config` with the roots `wss://` trusts.
+    #[cfg(feature = "tls")]
+    fn tls_config(&self, config: Arc<DriverConfig>) -> Result<Arc<DriverConfig>, Error> {
+        if self.tls.is_none() && config.tls_client.is_some() {
+            return Ok(config);
+        }
+        let tls = match &self.tls {
+            Some(tls) => tls.clone(),
+            None => system_roots()?,
+        };
+        let mut config = Arc::unwrap_or_clone(config);
+        config.tls_client = Some(tls);
+        Ok(Arc::new(config))
+    }
+
+    #[cfg(not(feature = "tls"))]
+    #[allow(clippy::unused_self)]
+    fn tls_config(&self, _: Arc<DriverConfig>) -> Result<Arc<DriverConfig>, Error> {
+        Err(Error::TlsNotSupported)
+    }
+
+    /// `tls`: the driver runs TLS over `stream` (`connect` to a `wss://` URL).
     async fn handshake<S>(
         &self,
         url: &WsUrl,
         stream: S,
         config: Arc<DriverConfig>,
+        tls: bool,
     ) -> Result<(WebSocketStream<S>, Response), Error>
     where
         S: AsyncRead + AsyncWrite + Unpin,
@@ -171,7 +216,7 @@ impl ClientBuilder {
         }
         let (masks, failed) = OsMasks::new();
         let now = now();
-        let mut driver = Driver::client(config, request, Box::new(masks), now);
+        let mut driver = new_driver(config, request, url, tls, Box::new(masks), now)?;
         // The transport is up: the handshake deadline is absolute from here.
         driver.connected(now);
         let mut conn = Conn::new(stream, driver, Some(failed));
@@ -196,4 +241,38 @@ impl ClientBuilder {
         };
         Ok((WebSocketStream::new(conn), response))
     }
+}
+
+/// The client driver: TLS in the driver when `tls` (RFC 6455 §4.1: a secure connection
+/// performs the TLS handshake before the opening handshake).
+fn new_driver(
+    config: Arc<DriverConfig>,
+    request: ClientRequest,
+    url: &WsUrl,
+    tls: bool,
+    masks: Box<dyn sockeye_proto::MaskSource>,
+    now: std::time::Instant,
+) -> Result<Driver, Error> {
+    #[cfg(feature = "tls")]
+    if tls {
+        return Driver::client_tls(config, request, url.host(), masks, now).map_err(|e| match e {
+            sockeye_driver::Error::Tls(e) => Error::Tls(e),
+            other => Error::Driver(other),
+        });
+    }
+    let _ = (url, tls);
+    Ok(Driver::client(config, request, masks, now))
+}
+
+/// The system's roots, loaded once per process (reading the CA bundle takes milliseconds).
+#[cfg(feature = "tls")]
+fn system_roots() -> Result<sockeye_driver::tls::TlsClientConfig, Error> {
+    use std::sync::OnceLock;
+    static SYSTEM: OnceLock<Result<sockeye_driver::tls::TlsClientConfig, String>> = OnceLock::new();
+    SYSTEM
+        .get_or_init(|| {
+            sockeye_driver::tls::TlsClientConfig::system(&[]).map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(Error::TlsConfig)
 }

@@ -18,9 +18,19 @@ use sockeye_proto::CloseCode;
 pub enum Error {
     /// The URL is not a valid `ws://` or `wss://` URL.
     Url(UrlError),
-    /// [`connect`](crate::connect) got a `wss://` URL: this crate has no TLS yet. Bring
-    /// your own TLS stream and use [`client_with_stream`](crate::client_with_stream).
+    /// [`connect`](crate::connect) got a `wss://` URL in a build without the `tls`
+    /// feature. Turn it on, or bring your own TLS stream to
+    /// [`client_with_stream`](crate::client_with_stream).
     TlsNotSupported,
+    /// The TLS session failed: the server's certificate was refused (unknown issuer,
+    /// wrong name, expired...), the peer sent an alert, or the bytes were not TLS. Each
+    /// cause is its own [`TlsError`](sockeye_driver::tls::TlsError) variant.
+    #[cfg(feature = "tls")]
+    Tls(sockeye_driver::tls::TlsError),
+    /// Client: the system's root certificates could not be loaded for `wss://` (give a
+    /// configuration with [`ClientBuilder::tls`](crate::ClientBuilder::tls) instead).
+    #[cfg(feature = "tls")]
+    TlsConfig(String),
     /// The host name resolved to no address.
     NoAddress,
     /// A client option cannot go into a request: a subprotocol that is not a token, a
@@ -112,6 +122,8 @@ impl Error {
             D::ConnectTimeout => Self::ConnectTimeout,
             D::HandshakeEof => Self::HandshakeEof,
             D::Accept(e) => Self::Accept(e),
+            #[cfg(feature = "tls")]
+            D::Tls(e) => Self::Tls(e),
             other => Self::Driver(other),
         }
     }
@@ -132,9 +144,13 @@ impl fmt::Display for Error {
         match self {
             Self::Url(e) => write!(f, "invalid WebSocket URL: {e}"),
             Self::TlsNotSupported => f.write_str(
-                "TLS not supported yet: connect() cannot open wss:// URLs \
-                 (pass your own TLS stream to client_with_stream)",
+                "wss:// needs the `tls` feature of sockeye-tokio \
+                 (or pass your own TLS stream to client_with_stream)",
             ),
+            #[cfg(feature = "tls")]
+            Self::Tls(e) => write!(f, "TLS: {e}"),
+            #[cfg(feature = "tls")]
+            Self::TlsConfig(e) => write!(f, "TLS configuration: {e}"),
             Self::NoAddress => f.write_str("host name resolved to no address"),
             Self::InvalidOption(e) => write!(f, "invalid client option: {e}"),
             Self::Random => f.write_str("the operating system's random source failed"),
@@ -172,6 +188,8 @@ impl std::error::Error for Error {
             Self::Response(e) => Some(e),
             Self::Protocol(e) | Self::Misuse(e) => Some(e),
             Self::Driver(e) => Some(e),
+            #[cfg(feature = "tls")]
+            Self::Tls(e) => Some(e),
             _ => None,
         }
     }

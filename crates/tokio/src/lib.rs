@@ -1,6 +1,4 @@
-//! # sockeye-tokio
-//!
-//! (documentation below)
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -39,3 +37,8 @@ pub use sockeye_proto::{CloseCode, Config, MessageKind, Role};
 
 /// The crates this one builds on, for the rest of their types.
 pub use {sockeye_driver, sockeye_handshake, sockeye_proto};
+
+/// TLS configuration types (feature `tls`): certificates from PEM files, SNI, renewal
+/// ([`tls::CertStore`]), client roots and CA files, and [`tls::TlsError`].
+#[cfg(feature = "tls")]
+pub use sockeye_driver::tls;

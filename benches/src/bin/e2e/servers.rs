@@ -41,7 +41,7 @@ pub(crate) enum Tls {
 
 /// The built-in servers that serve TLS when given a certificate, and those that serve
 /// nothing else.
-const TLS: &[&str] = &["sockeye", "tungstenite"];
+const TLS: &[&str] = &["sockeye", "tungstenite", "tokio"];
 const TLS_ONLY: &[&str] = &["rustls"];
 
 /// The built-in servers that negotiate permessage-deflate (the others decline the offer,
