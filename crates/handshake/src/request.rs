@@ -38,9 +38,14 @@ impl RequestParser {
     /// A [`RequestError`] names the rule broken; send its
     /// [`response`](RequestError::write_response) and close the connection.
     pub fn parse(&mut self, buf: &[u8]) -> Result<Status<Request>, RequestError> {
+        // First, on every call: the verdict on these bytes must not depend on how they
+        // were split (a whole head breaking a cap and a prefix of it would otherwise get
+        // different errors).
+        if !method_may_be_valid(buf) {
+            return Err(RequestError::Malformed);
+        }
         match self.scanner.next_head(buf, &self.limits)? {
             Some((head, header_lines)) => Request::parse(head, header_lines).map(Status::Complete),
-            None if !method_may_be_valid(buf) => Err(RequestError::Malformed),
             None => Ok(Status::Incomplete),
         }
     }
@@ -62,7 +67,7 @@ impl RequestParser {
 /// work per call, whatever the head's length.
 const METHOD_PREFIX: usize = 32;
 
-/// Whether the start of an incomplete head can still begin a request line: after any
+/// Whether the start of a head can still begin a request line: after any
 /// empty lines (RFC 9112 §2.2 lets a server skip them), the bytes before the first space
 /// are a method token (RFC 9110 §9.1). Bytes that are not (a TLS ClientHello sent to a
 /// plain port starts with 0x16) are refused at once with a 400, instead of waiting for a
