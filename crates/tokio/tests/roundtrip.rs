@@ -182,11 +182,10 @@ async fn a_silent_client_runs_into_the_handshake_deadline() {
 
 #[tokio::test]
 async fn urls_and_transports() {
+    // With the `tls` feature (the tests have it) a wss:// URL is dialled like any other:
+    // nothing listens on port 1, so the OS refuses (tests/tls.rs has the TLS itself).
     let refused = sockeye_tokio::connect("wss://127.0.0.1:1/").await;
-    assert!(
-        matches!(refused, Err(Error::TlsNotSupported)),
-        "{refused:?}"
-    );
+    assert!(matches!(refused, Err(Error::Io(_))), "{refused:?}");
     assert!(matches!(
         sockeye_tokio::connect("http://x/").await,
         Err(Error::Url(_))
