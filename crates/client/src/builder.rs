@@ -267,17 +267,10 @@ pub(crate) fn parse_url(url: &str) -> Result<WsUrl, Error> {
     Ok(url)
 }
 
-/// The system's roots, loaded once per process (reading the CA bundle takes milliseconds).
+/// The system's roots, loaded once per process (shared by every client in it).
 #[cfg(feature = "tls")]
 fn system_tls() -> Result<sockeye_driver::tls::TlsClientConfig, Error> {
-    use std::sync::OnceLock;
-    static SYSTEM: OnceLock<Result<sockeye_driver::tls::TlsClientConfig, String>> = OnceLock::new();
-    SYSTEM
-        .get_or_init(|| {
-            sockeye_driver::tls::TlsClientConfig::system(&[]).map_err(|e| e.to_string())
-        })
-        .clone()
-        .map_err(Error::TlsConfig)
+    sockeye_driver::tls::TlsClientConfig::system_shared().map_err(Error::TlsConfig)
 }
 
 /// The addresses of the URL's host.

@@ -264,15 +264,8 @@ fn new_driver(
     Ok(Driver::client(config, request, masks, now))
 }
 
-/// The system's roots, loaded once per process (reading the CA bundle takes milliseconds).
+/// The system's roots, loaded once per process (shared by every client in it).
 #[cfg(feature = "tls")]
 fn system_roots() -> Result<sockeye_driver::tls::TlsClientConfig, Error> {
-    use std::sync::OnceLock;
-    static SYSTEM: OnceLock<Result<sockeye_driver::tls::TlsClientConfig, String>> = OnceLock::new();
-    SYSTEM
-        .get_or_init(|| {
-            sockeye_driver::tls::TlsClientConfig::system(&[]).map_err(|e| e.to_string())
-        })
-        .clone()
-        .map_err(Error::TlsConfig)
+    sockeye_driver::tls::TlsClientConfig::system_shared().map_err(Error::TlsConfig)
 }

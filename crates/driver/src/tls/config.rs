@@ -300,6 +300,20 @@ impl TlsClientConfig {
         Self::with_roots(roots)
     }
 
+    /// [`system`](Self::system) with no CA file, loaded once per process and then shared
+    /// (reading the CA bundle takes milliseconds): what the clients trust for `wss://`
+    /// when given no configuration. The error is the first attempt's message, kept.
+    ///
+    /// # Errors
+    /// No system roots could be loaded.
+    pub fn system_shared() -> Result<Self, String> {
+        use std::sync::OnceLock;
+        static SYSTEM: OnceLock<Result<TlsClientConfig, String>> = OnceLock::new();
+        SYSTEM
+            .get_or_init(|| Self::system(&[]).map_err(|e| e.to_string()))
+            .clone()
+    }
+
     /// Only the CA certificates of `ca_file` (a private CA, a test CA).
     ///
     /// # Errors
