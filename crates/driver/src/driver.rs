@@ -376,6 +376,12 @@ impl Driver {
         }
     }
 
+    /// Whether reading is paused by back-pressure: the open connection's queued output
+    /// went over the high-water mark and has not drained to half of it.
+    pub fn is_paused(&self) -> bool {
+        self.paused && matches!(self.phase, Phase::Open(_))
+    }
+
     /// Whether to shut down our sending side now (TCP FIN): the connection is over and
     /// everything was written. Then call [`write_shut`](Self::write_shut).
     pub fn wants_write_shutdown(&self) -> bool {
@@ -411,7 +417,7 @@ impl Driver {
             let peer_eof = open.peer_eof;
             let mut closed = open.into_closed();
             if closed.clean && !peer_eof {
-                closed = Closed::unclean(CloseCode::ABNORMAL);
+                closed = Closed::unclean(CloseCode::ABNORMAL, closed.by);
             }
             self.ends_mut().closed = Some(closed);
         }

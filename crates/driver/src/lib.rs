@@ -109,7 +109,7 @@ mod timers;
 pub mod tls;
 
 pub use bytes::Bytes;
-pub use closed::Closed;
+pub use closed::{Closed, ClosedBy};
 pub use config::{DriverConfig, OverflowPolicy};
 #[cfg(feature = "deflate")]
 pub use deflate::DeflateConfig;

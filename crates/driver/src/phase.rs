@@ -60,6 +60,8 @@ pub(crate) struct Open {
     pub(crate) ws: Connection,
     /// The peer's close frame (code, reason), once received (boxed: rare, and a string).
     pub(crate) peer_close: Option<Box<(CloseCode, String)>>,
+    /// The peer's close frame came while we had sent none (it started the closing).
+    pub(crate) peer_first: bool,
     /// Why we ended the connection, if we did (1002, 1007, 1009, 1008, 1006...).
     pub(crate) failure: Option<CloseCode>,
     pub(crate) waiting: Waiting,
@@ -96,6 +98,7 @@ impl Open {
         Self {
             ws,
             peer_close: None,
+            peer_first: false,
             failure: None,
             waiting: Waiting::default(),
             peer_eof: false,
@@ -130,6 +133,6 @@ impl Open {
     }
 
     pub(crate) fn into_closed(self) -> Closed {
-        Closed::from_parts(self.peer_close.map(|b| *b), self.failure)
+        Closed::from_parts(self.peer_close.map(|b| *b), self.peer_first, self.failure)
     }
 }

@@ -56,16 +56,19 @@ impl<'a> Core<'a> {
         let Open {
             ws,
             peer_close,
+            peer_first,
             failure,
             waiting,
             now: latest,
             ..
         } = &mut **open;
         *latest = now;
+        let we_had_not_closed = ws.state() == sockeye_proto::State::Open;
         match ws.recv(input, now) {
             Ok(r) => {
                 if let Some(sockeye_proto::Event::Close { code, reason }) = r.event {
                     *peer_close = Some(Box::new((code, reason.to_owned())));
+                    *peer_first = we_had_not_closed;
                 }
                 Ok(Recv {
                     consumed: r.consumed,

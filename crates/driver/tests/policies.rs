@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use sockeye_driver::{Closed, Driver, DriverConfig, Error, OverflowPolicy, SendError, Sent, Stage};
+use sockeye_driver::{
+    Closed, ClosedBy, Driver, DriverConfig, Error, OverflowPolicy, SendError, Sent, Stage,
+};
 use sockeye_frame::OpCode;
 use sockeye_proto::{CloseCode, TimeoutKind};
 
@@ -365,6 +367,55 @@ impl UncleanForTest for Closed {
             code: CloseCode::new(code),
             reason: String::new(),
             clean: false,
+            // 1006 is never sent: no close frame started such an end.
+            by: if code == 1006 {
+                ClosedBy::Transport
+            } else {
+                ClosedBy::Local
+            },
         }
     }
+}
+
+#[test]
+fn the_end_says_which_side_started_it() {
+    let t0 = Instant::now();
+    // The peer closes first: a clean end, started by the peer.
+    let mut server = open_server(config(), t0);
+    let fed = feed(
+        &mut server,
+        &masked(0x88, &1000u16.to_be_bytes()),
+        t0,
+        false,
+    );
+    assert_eq!(fed.events, [Seen::Close(1000, String::new())]);
+    let wire = frames(&take_output(&mut server));
+    assert_eq!(close_code(&wire[0]), Some(1000), "the echo of its close");
+    server.write_shut();
+    assert_eq!(server.recv_eof(t0), Ok(()));
+    let closed = server.take_closed().unwrap();
+    assert_eq!((closed.code.as_u16(), closed.clean), (1000, true));
+    assert_eq!(closed.by, ClosedBy::Peer);
+
+    // We close first and the peer answers: clean, started by us.
+    let mut server = open_server(config(), t0);
+    server
+        .outbox(t0)
+        .close(CloseCode::GOING_AWAY, "bye")
+        .unwrap();
+    let wire = frames(&take_output(&mut server));
+    assert_eq!(close_code(&wire[0]), Some(1001));
+    let fed = feed(
+        &mut server,
+        &masked(0x88, &1001u16.to_be_bytes()),
+        t0,
+        false,
+    );
+    assert_eq!(fed.events, [Seen::Close(1001, String::new())]);
+    server.write_shut();
+    assert_eq!(server.recv_eof(t0), Ok(()));
+    let closed = server.take_closed().unwrap();
+    assert_eq!((closed.code.as_u16(), closed.clean), (1001, true));
+    assert_eq!(closed.by, ClosedBy::Local);
+    assert_eq!(closed.by.as_str(), "local");
 }

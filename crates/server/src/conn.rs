@@ -20,6 +20,8 @@ pub(crate) struct Conn<S> {
     /// again, the loop reads without waiting for an edge (none comes for bytes already
     /// queued).
     pub(crate) paused: bool,
+    /// Back-pressure paused reading at the last settle (to count each pause once).
+    pub(crate) backpressured: bool,
     /// Queued for a flush at the end of this loop turn.
     pub(crate) dirty: bool,
     /// A handler callback panicked: the connection is closing with 1011 and the handler
@@ -36,6 +38,7 @@ impl<S> Conn<S> {
             timer_at: None,
             write_interest: false,
             paused: false,
+            backpressured: false,
             dirty: false,
             poisoned: false,
         }

@@ -7,13 +7,14 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
-use sockeye_driver::{Closed, Event};
+use sockeye_driver::{Closed, Error, Event};
 use sockeye_handshake::Reject;
 use sockeye_proto::CloseCode;
 
 use crate::conn::Conn;
+use crate::trace::event;
 use crate::worker::Worker;
-use crate::{Chunk, ConnId, Context, Handler, Message, Refusal};
+use crate::{Chunk, ConnId, Context, Handler, Message, Refusal, Stats};
 
 impl<H: Handler> Worker<H> {
     /// Feeds one read's bytes to a connection and calls the handler for each event.
@@ -22,6 +23,7 @@ impl<H: Handler> Worker<H> {
             return;
         };
         let handler = &*self.handler;
+        let stats = &mut self.stats;
         let Conn {
             driver,
             state,
@@ -32,15 +34,25 @@ impl<H: Handler> Worker<H> {
         while let Some(rest) = input.get_mut(at..) {
             // An error ends the connection; the driver has queued what the peer gets (a
             // close frame with the RFC's code, an HTTP error response).
-            let Ok(r) = driver.recv(rest, now) else {
-                break;
+            let r = match driver.recv(rest, now) {
+                Ok(r) => r,
+                Err(e) => {
+                    failed(stats, id, e);
+                    break;
+                }
             };
             at += r.consumed;
             let Some(event) = r.event else { break };
             if let Event::Request(request) = event {
                 let decision = catch_unwind(AssertUnwindSafe(|| handler.on_open(request, id)));
-                decide(handler, driver, state, id, decision, now);
+                decide(handler, driver, state, id, decision, now, stats);
                 continue;
+            }
+            if matches!(
+                event,
+                Event::Text(_) | Event::Binary(_) | Event::Chunk { last: true, .. }
+            ) {
+                stats.messages_in += 1;
             }
             let Some(state) = state.as_mut().filter(|_| !*poisoned) else {
                 continue;
@@ -49,6 +61,7 @@ impl<H: Handler> Worker<H> {
                 id,
                 outbox: r.outbox,
                 handle: &self.handle,
+                sent: &mut stats.messages_out,
             };
             let call = catch_unwind(AssertUnwindSafe(|| match event {
                 Event::Text(text) => handler.on_message(&mut cx, state, Message::Text(text)),
@@ -94,10 +107,45 @@ impl<H: Handler> Worker<H> {
         let Some(closed) = conn.driver.take_closed() else {
             return;
         };
+        self.stats.closed(&closed);
+        event!(
+            debug,
+            conn = %id,
+            code = closed.code.as_u16(),
+            by = closed.by.as_str(),
+            clean = closed.clean,
+            "closed"
+        );
         if let Some(state) = conn.state.take() {
             on_close(&*self.handler, id, state, closed);
         }
     }
+}
+
+/// Counts (and traces) why `recv` ended a connection.
+pub(crate) fn failed(stats: &mut Stats, id: ConnId, error: Error) {
+    match error {
+        Error::Protocol(e) if e.is_protocol_violation() => {
+            stats.protocol_errors += 1;
+            event!(info, conn = %id, error = %e, "protocol violation");
+        }
+        Error::Request(e) => {
+            stats.refused(e.status());
+            event!(info, conn = %id, status = e.status(), reason = %e, "refused");
+        }
+        Error::HandshakeTimeout | Error::HandshakeEof => {
+            stats.handshake_failed += 1;
+            event!(debug, conn = %id, error = %error, "handshake failed");
+        }
+        #[cfg(feature = "tls")]
+        Error::Tls(e) => {
+            stats.handshake_failed += 1;
+            event!(info, conn = %id, error = %e, "TLS failed");
+            let _ = e;
+        }
+        _ => {}
+    }
+    let _ = id;
 }
 
 /// Carries out the handler's decision on a request.
@@ -108,16 +156,27 @@ fn decide<H: Handler>(
     id: ConnId,
     decision: std::thread::Result<Result<(H::State, sockeye_handshake::Accept), Refusal>>,
     now: Instant,
+    stats: &mut Stats,
 ) {
+    let status = match &decision {
+        Ok(Ok(_)) => 101,
+        Ok(Err(Refusal::Reject(reject))) => reject.status(),
+        Ok(Err(Refusal::Request(error))) => error.status(),
+        Err(_panic) => 500,
+    };
     let refused = match decision {
         Ok(Ok((accepted_state, accept))) => match driver.accept(&accept, now) {
             Ok(()) => {
                 *state = Some(accepted_state);
+                stats.upgraded += 1;
+                event!(debug, conn = %id, "open");
                 return;
             }
             // The handler chose a subprotocol the client did not offer: our bug. The
             // driver answers 500; the state goes back to the handler.
             Err(_) => {
+                stats.refused(500);
+                event!(error, conn = %id, "the handler accepted with a subprotocol the client did not offer: 500");
                 on_close(
                     handler,
                     id,
@@ -136,6 +195,8 @@ fn decide<H: Handler>(
     };
     // Refusing a request that is pending cannot fail.
     let _ = refused;
+    stats.refused(status);
+    event!(info, conn = %id, status, "refused by the handler");
 }
 
 fn on_close<H: Handler>(handler: &H, id: ConnId, state: H::State, closed: Closed) {
@@ -147,5 +208,6 @@ fn closed(code: CloseCode) -> Closed {
         code,
         reason: String::new(),
         clean: false,
+        by: sockeye_driver::ClosedBy::Local,
     }
 }

@@ -32,6 +32,8 @@ pub(crate) enum Command {
 pub(crate) struct WorkerShared {
     pub(crate) queue: Mutex<Vec<Command>>,
     pub(crate) waker: mio::Waker,
+    /// The loop's counters, added once per loop turn.
+    pub(crate) totals: Mutex<crate::Stats>,
 }
 
 /// What all workers and handles share.
@@ -113,6 +115,20 @@ impl ServerHandle {
     /// Whether [`shutdown`](Self::shutdown) was called.
     pub fn is_shutting_down(&self) -> bool {
         self.shared.shutting_down.load(Ordering::Relaxed)
+    }
+
+    /// The server's counters since it started, summed over its event loops: connections
+    /// open and accepted, refusals by status, messages and bytes in and out, closes by
+    /// code and by who started them, protocol errors, back-pressure pauses. Each loop adds
+    /// its counts once per loop turn, so a snapshot may be one turn behind.
+    pub fn stats(&self) -> crate::Stats {
+        let mut stats = crate::Stats::default();
+        for worker in &self.shared.workers {
+            let totals = worker.totals.lock().unwrap_or_else(|p| p.into_inner());
+            stats.add(&totals);
+        }
+        stats.open = self.connections();
+        stats
     }
 
     /// Sends a text message to one connection (dropped if it has closed meanwhile).

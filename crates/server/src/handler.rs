@@ -138,6 +138,8 @@ pub struct Context<'a> {
     pub(crate) id: ConnId,
     pub(crate) outbox: Outbox<'a>,
     pub(crate) handle: &'a ServerHandle,
+    /// The loop's count of messages queued (for [`crate::Stats::messages_out`]).
+    pub(crate) sent: &'a mut u64,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -167,7 +169,8 @@ impl Context<'_> {
 
     /// Sends a text message to this connection.
     pub fn send_text(&mut self, text: &str) -> SendStatus {
-        self.outbox.send_text(text).into()
+        let status = self.outbox.send_text(text).into();
+        self.count(status, true)
     }
 
     /// Sends the next fragment of a message (§5.4): the first call starts a message of
@@ -180,12 +183,27 @@ impl Context<'_> {
         data: &[u8],
         fin: bool,
     ) -> SendStatus {
-        self.outbox.send_fragment(kind, data, fin).into()
+        let status = self.outbox.send_fragment(kind, data, fin).into();
+        self.count(status, fin)
     }
 
     /// Sends a binary message to this connection.
     pub fn send_binary(&mut self, data: &[u8]) -> SendStatus {
-        self.outbox.send_binary(data).into()
+        let status = self.outbox.send_binary(data).into();
+        self.count(status, true)
+    }
+
+    /// Counts a queued message (a fragmented one at its last fragment).
+    fn count(&mut self, status: SendStatus, last: bool) -> SendStatus {
+        if last
+            && matches!(
+                status,
+                SendStatus::Queued | SendStatus::QueuedAboveHighWater
+            )
+        {
+            *self.sent += 1;
+        }
+        status
     }
 
     /// Sends a ping (payload at most 125 bytes, else [`SendStatus::Invalid`]).

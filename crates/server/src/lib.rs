@@ -93,7 +93,9 @@ mod handler;
 mod id;
 mod server;
 mod slab;
+mod stats;
 mod timers;
+mod trace;
 mod worker;
 
 pub use config::ServerConfig;
@@ -107,6 +109,7 @@ pub use server::Server;
 /// [`tls::CertStore`], errors, and the rustls they are built on.
 #[cfg(feature = "tls")]
 pub use sockeye_driver::tls;
-pub use sockeye_driver::{Closed, DeflateConfig, OverflowPolicy};
+pub use sockeye_driver::{Closed, ClosedBy, DeflateConfig, OverflowPolicy};
 pub use sockeye_handshake::{Accept, Extension, Limits, OriginAllowList, Reject, Request};
 pub use sockeye_proto::{CloseCode, Config as ConnectionConfig, MessageKind};
+pub use stats::Stats;

@@ -82,6 +82,7 @@ impl Server {
             workers.push(WorkerShared {
                 queue: Mutex::new(Vec::new()),
                 waker,
+                totals: Mutex::new(crate::Stats::default()),
             });
             polls.push(poll);
         }
@@ -121,6 +122,7 @@ impl Server {
                 resume: Vec::new(),
                 dirty: Vec::new(),
                 shutdown_deadline: None,
+                stats: crate::Stats::default(),
             };
             let thread = std::thread::Builder::new()
                 .name(format!("sockeye-{ix}"))

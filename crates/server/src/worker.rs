@@ -27,7 +27,8 @@ use crate::conn::Conn;
 use crate::handle::{Command, ServerHandle};
 use crate::slab::Slab;
 use crate::timers::Timers;
-use crate::{ConnId, Handler, ServerConfig};
+use crate::trace::event;
+use crate::{ConnId, Handler, ServerConfig, Stats};
 
 pub(crate) const LISTENER: Token = Token(usize::MAX);
 pub(crate) const WAKER: Token = Token(usize::MAX - 1);
@@ -58,12 +59,18 @@ pub(crate) struct Worker<H: Handler> {
     pub(crate) resume: Vec<(u32, u32)>,
     pub(crate) dirty: Vec<u32>,
     pub(crate) shutdown_deadline: Option<Instant>,
+    /// This loop's counts since its last turn (see `stats.rs`).
+    pub(crate) stats: Stats,
 }
 
 impl<H: Handler> Worker<H> {
     pub(crate) fn run(mut self) {
+        #[cfg(feature = "tracing")]
+        let _span =
+            tracing::debug_span!(target: "sockeye_server", "event_loop", ix = self.ix).entered();
         let mut events = Events::with_capacity(1024);
         loop {
+            self.publish_stats();
             let timeout = self.poll_timeout(Instant::now());
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
@@ -121,6 +128,19 @@ impl<H: Handler> Worker<H> {
         for slot in 0..self.conns.slot_count() {
             self.remove(slot);
         }
+        self.publish_stats();
+    }
+
+    /// Adds this turn's counts to the loop's shared totals.
+    fn publish_stats(&mut self) {
+        if self.stats.is_zero() {
+            return;
+        }
+        if let Some(shared) = self.handle.shared.workers.get(usize::from(self.ix)) {
+            let mut totals = shared.totals.lock().unwrap_or_else(|p| p.into_inner());
+            totals.add(&self.stats);
+        }
+        self.stats = Stats::default();
     }
 
     fn poll_timeout(&self, now: Instant) -> Option<Duration> {
@@ -165,7 +185,7 @@ impl<H: Handler> Worker<H> {
             let Some(listener) = &self.listener else {
                 return;
             };
-            let (stream, _) = match listener.accept() {
+            let (stream, peer) = match listener.accept() {
                 Ok(accepted) => accepted,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -184,6 +204,8 @@ impl<H: Handler> Worker<H> {
                 || shared.shutting_down.load(Ordering::Relaxed)
             {
                 drop(stream); // over the limit: closed at once
+                self.stats.over_limit += 1;
+                event!(warn, %peer, "connection limit reached or shutting down: closed at once");
                 continue;
             }
             let _ = stream.set_nodelay(true);
@@ -199,6 +221,9 @@ impl<H: Handler> Worker<H> {
                 None => false,
             };
             if registered {
+                self.stats.accepted += 1;
+                event!(debug, conn = %self.id(slot, self.conns.generation(slot).unwrap_or(0)), %peer, "accepted");
+                let _ = peer;
                 self.schedule(slot);
             } else {
                 self.remove(slot);
@@ -229,10 +254,15 @@ impl<H: Handler> Worker<H> {
             }
             let n = match conn.stream.read(&mut read_buf) {
                 Ok(0) => {
-                    let _ = conn.driver.recv_eof(now);
+                    if let Err(e) = conn.driver.recv_eof(now) {
+                        crate::dispatch::failed(&mut self.stats, id, e);
+                    }
                     break;
                 }
-                Ok(n) => n,
+                Ok(n) => {
+                    self.stats.bytes_in += n as u64;
+                    n
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => {
@@ -281,7 +311,10 @@ impl<H: Handler> Worker<H> {
             }
             match conn.stream.write(pending) {
                 Ok(0) => conn.driver.abort(),
-                Ok(n) => conn.driver.written(n),
+                Ok(n) => {
+                    self.stats.bytes_out += n as u64;
+                    conn.driver.written(n);
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => conn.driver.abort(),
@@ -328,6 +361,12 @@ impl<H: Handler> Worker<H> {
         if conn.paused && wants_read {
             self.resume.push((slot, generation));
         }
+        let backpressured = conn.driver.is_paused();
+        if backpressured && !conn.backpressured {
+            self.stats.backpressure_pauses += 1;
+            event!(debug, conn = %id, queued = conn.driver.queued(), "back-pressure: reading paused");
+        }
+        conn.backpressured = backpressured;
         conn.paused = !wants_read;
         self.schedule(slot);
     }
@@ -382,7 +421,10 @@ impl<H: Handler> Worker<H> {
             conn.timer_at = None;
             // Handshake not done in time (absolute from accept), keepalive, the close
             // handshake's timeout, linger: the driver knows which.
-            let _ = conn.driver.handle_timeout(now);
+            if let Err(e) = conn.driver.handle_timeout(now) {
+                let id = self.id(slot, generation);
+                crate::dispatch::failed(&mut self.stats, id, e);
+            }
             self.settle(slot);
         }
     }
@@ -435,7 +477,9 @@ impl<H: Handler> Worker<H> {
             return;
         }
         conn.driver.lend_buffer(&mut self.scratch);
-        let _ = conn.driver.send_shared(frame, now);
+        if conn.driver.send_shared(frame, now).is_ok() {
+            self.stats.messages_out += 1;
+        }
         self.mark_dirty(id.slot);
     }
 

@@ -442,6 +442,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                     code: CloseCode::ABNORMAL,
                     reason: String::new(),
                     clean: false,
+                    by: sockeye_driver::ClosedBy::Transport,
                 });
                 return Poll::Ready(closed);
             }

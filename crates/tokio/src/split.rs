@@ -232,6 +232,7 @@ async fn wait_finished(mut status: watch::Receiver<Status>) -> Closed {
         code: CloseCode::ABNORMAL,
         reason: String::new(),
         clean: false,
+        by: sockeye_driver::ClosedBy::Transport,
     })
 }
 

@@ -129,7 +129,10 @@ fn fail(core: &mut Core<'_>, layer: &mut TlsLayer, e: TlsError, now: Instant) {
         layer.wire.buf.extend_from_slice(NOT_TLS_RESPONSE);
     }
     if let Phase::Open(_) = core.phase {
-        core.ends_mut().closed = Some(Closed::unclean(sockeye_proto::CloseCode::ABNORMAL));
+        core.ends_mut().closed = Some(Closed::unclean(
+            sockeye_proto::CloseCode::ABNORMAL,
+            crate::ClosedBy::Transport,
+        ));
     }
     *core.phase = core.closing(now);
 }
