@@ -11,7 +11,7 @@
 //! - `e2e`: starts `sockeye echo --threads 1` and the peer echo servers one at a time on
 //!   CPU 0, drives each with `loadgen` on CPU 1, in rounds with the order rotated, and
 //!   prints medians, per-round ratios and an SVG plot (`docs/perf/e2e-echo.svg`).
-//! - `loadgen`: the load generator ([`load`]): one thread on `mio`, masked frames built
+//! - `loadgen`: the load generator ([`load`], the `sockeye-load` crate): one thread on `mio`, masked frames built
 //!   with `sockeye-frame`, the client handshake from `sockeye-handshake`, every echo byte
 //!   checked; or a hold mode that opens idle connections and reports the server's RSS
 //!   growth per connection.
@@ -24,6 +24,8 @@
 //! Results, with the commands that made them, are in `docs/performance.md`.
 
 pub mod args;
-pub mod load;
-pub mod procfs;
 pub mod tls;
+
+/// The load generator, in its own crate so that `sockeye bench` runs it too.
+pub use sockeye_load as load;
+pub use sockeye_load::procfs;

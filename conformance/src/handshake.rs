@@ -184,9 +184,10 @@ pub fn server(
 
 /// The nonce for a client request, from the case's seed.
 pub fn nonce(seed: u64) -> [u8; 16] {
-    let mut rng = crate::rng::Rng::new(seed ^ 0x6e6f_6e63_6521);
+    let mut rng =
+        <rand::rngs::SmallRng as rand::SeedableRng>::seed_from_u64(seed ^ 0x6e6f_6e63_6521);
     let mut n = [0u8; 16];
-    n[..8].copy_from_slice(&rng.next_u64().to_be_bytes());
-    n[8..].copy_from_slice(&rng.next_u64().to_be_bytes());
+    n[..8].copy_from_slice(&rand::RngExt::random::<u64>(&mut rng).to_be_bytes());
+    n[8..].copy_from_slice(&rand::RngExt::random::<u64>(&mut rng).to_be_bytes());
     n
 }

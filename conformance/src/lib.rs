@@ -43,6 +43,7 @@
 pub mod agreement;
 pub mod case;
 pub mod catalog;
+pub mod cli;
 pub mod deflate_case;
 pub mod docs;
 pub mod expect;
@@ -55,7 +56,6 @@ pub mod observation;
 pub mod payload;
 pub mod peer;
 pub mod report;
-pub mod rng;
 pub mod runner;
 pub mod sequences;
 pub mod suite;

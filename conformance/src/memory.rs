@@ -20,8 +20,9 @@ use sockeye_driver::{Driver, DriverConfig, Event, Stage};
 use sockeye_handshake::{Accept, ClientRequest, WsUrl};
 use sockeye_proto::MaskSource;
 
-use crate::rng::Rng;
 use crate::transport::{Incoming, Transport};
+use rand::rngs::SmallRng as Rng;
+use rand::{RngExt, SeedableRng};
 
 /// How the tester's writes are cut into `recv` calls of the connection under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +62,7 @@ struct TestMasks(Rng);
 
 impl MaskSource for TestMasks {
     fn mask_key(&mut self) -> [u8; 4] {
-        self.0.key()
+        self.0.random()
     }
 }
 
@@ -106,7 +107,12 @@ impl MemoryPeer {
             SutRole::Client => {
                 let url = WsUrl::parse(MEMORY_URL).expect("MEMORY_URL is a ws:// URL");
                 let request = ClientRequest::new(&url, [7; 16]);
-                let mut d = Driver::client(config, request, Box::new(TestMasks(Rng::new(7))), now);
+                let mut d = Driver::client(
+                    config,
+                    request,
+                    Box::new(TestMasks(Rng::seed_from_u64(7))),
+                    now,
+                );
                 d.connected(now);
                 d
             }
@@ -119,7 +125,7 @@ impl MemoryPeer {
             driver,
             now,
             chunking,
-            rng: Rng::new(seed),
+            rng: Rng::seed_from_u64(seed),
             out: VecDeque::new(),
             closed: false,
             eof_at: None,
@@ -140,10 +146,10 @@ impl MemoryPeer {
             Chunking::Whole => left,
             Chunking::Bytes => 1,
             Chunking::Random(_) => {
-                let n = if self.rng.range(0, 15) == 0 {
-                    self.rng.range(1, 4096)
+                let n = if self.rng.random_range(0..=15) == 0 {
+                    self.rng.random_range(1..=4096)
                 } else {
-                    self.rng.range(1, 64)
+                    self.rng.random_range(1..=64)
                 };
                 n.min(left)
             }

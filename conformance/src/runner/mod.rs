@@ -24,9 +24,10 @@ use crate::case::Case;
 use crate::expect::Rule;
 use crate::handshake::{self, Opened};
 use crate::observation::{LogEntry, Observation};
-use crate::rng::Rng;
 use crate::transport::{Incoming, Transport};
 use crate::verdict::{CaseResult, judge};
+use rand::SeedableRng;
+use rand::rngs::SmallRng as Rng;
 
 pub(crate) use proto::same;
 
@@ -161,7 +162,7 @@ pub fn run_open(
         t: transport,
         timing,
         tester_is_server: role == TesterRole::Server,
-        rng: Rng::new(seed),
+        rng: Rng::seed_from_u64(seed),
         start,
         tx: tx::Tx::default(),
         rx: rx::Rx::new(role == TesterRole::Server, codec),

@@ -14,9 +14,10 @@ use crate::case::{Case, FrameSpec, MaskMode, Step, Write, op};
 use crate::expect::Item;
 use crate::observation::{Observation, Received, TxFrame, ascii_log_data};
 use crate::payload::Payload;
-use crate::rng::Rng;
 use crate::transport::Transport;
 use crate::wire::{encode_frame, header_len};
+use rand::RngExt;
+use rand::rngs::SmallRng as Rng;
 
 /// The tester's WebSocket state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +80,7 @@ impl Run<'_> {
     fn mask(&mut self, mode: MaskMode) -> Option<[u8; 4]> {
         // A client masks (unless the case says otherwise), a server does not.
         let masked = self.tester_is_server != (mode == MaskMode::Role);
-        masked.then(|| self.rng.key())
+        masked.then(|| self.rng.random())
     }
 
     // ---- sending ----

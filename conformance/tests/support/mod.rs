@@ -182,11 +182,8 @@ pub fn open(url: &str, config: Config) -> (Connection, TcpStream, Vec<u8>) {
     loop {
         if let Status::Complete(Outcome::Accepted(a)) = hs.parse_response(&buf).unwrap() {
             let leftover = buf[a.head_len()..].to_vec();
-            let mut n = 0u32;
-            let masks = move || {
-                n = n.wrapping_mul(747_796_405).wrapping_add(2_891_336_453);
-                n.to_be_bytes()
-            };
+            let mut rng = <rand::rngs::SmallRng as rand::SeedableRng>::seed_from_u64(0x6d61736b);
+            let masks = move || rand::RngExt::random::<[u8; 4]>(&mut rng);
             return (
                 Connection::client(config, Box::new(masks), Instant::now()),
                 stream,

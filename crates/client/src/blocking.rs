@@ -135,6 +135,7 @@ pub(crate) fn connect_with(options: &ClientBuilder, url: &str) -> Result<WebSock
             .accepted()
             .map(|a| a.response().clone())
             .ok_or(Error::HandshakeEof)?;
+        crate::trace::response(&response, protocol.as_deref(), driver.deflate().is_some());
         return Ok(WebSocket {
             stream,
             driver,
@@ -374,6 +375,16 @@ impl WebSocket {
                 self.linger();
             }
             if self.driver.is_finished() {
+                #[cfg(feature = "tracing")]
+                if let Some(closed) = self.driver.take_closed() {
+                    crate::trace::event!(
+                        debug,
+                        code = closed.code.as_u16(),
+                        by = closed.by.as_str(),
+                        clean = closed.clean,
+                        "closed"
+                    );
+                }
                 let _ = self.stream.shutdown(Shutdown::Both);
                 return Ok(Pumped::Finished);
             }
@@ -448,6 +459,7 @@ impl WebSocket {
     /// the client's.
     fn fail(&mut self, error: sockeye_driver::Error) -> Error {
         let error = driver_error(error, &mut self.driver);
+        crate::trace::event!(info, error = %error, "connection failed");
         if self.write_out().is_ok() {
             self.linger();
         }

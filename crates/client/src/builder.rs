@@ -332,6 +332,12 @@ impl ClientBuilder {
         for (name, value) in &self.headers {
             request = request.header(name, value)?;
         }
+        #[cfg(feature = "tracing")]
+        {
+            let mut head = Vec::new();
+            let _ = request.clone().write(&mut head);
+            crate::trace::event!(debug, host = url.host(), head = %String::from_utf8_lossy(&head).trim_end(), "request");
+        }
         let masks = OsMasks::new();
         let failed = masks.failure_flag();
         #[cfg(feature = "tls")]

@@ -173,6 +173,7 @@ mod nonblocking;
 mod outbox;
 mod random;
 mod socket;
+mod trace;
 
 pub use blocking::{WebSocket, connect};
 pub use builder::{

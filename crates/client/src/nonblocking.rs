@@ -472,6 +472,13 @@ impl MioClient {
         }
         if self.response.is_none() {
             self.response = self.driver.accepted().map(|a| a.response().clone());
+            if let Some(response) = &self.response {
+                crate::trace::response(
+                    response,
+                    self.protocol.as_deref(),
+                    self.driver.deflate().is_some(),
+                );
+            }
         }
         Ok(())
     }

@@ -40,17 +40,8 @@ fn pair(p: DeflateParams, o: DeflateOptions, config: Config) -> (Connection, Con
 /// Messages that exercise the window: repeats within and across messages, far repeats,
 /// incompressible bytes, text, tiny and empty ones.
 fn messages(seed: u32) -> Vec<Vec<u8>> {
-    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
-    let mut noise = |n: usize| -> Vec<u8> {
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect()
-    };
+    let mut rng = <rand::rngs::SmallRng as rand::SeedableRng>::seed_from_u64(u64::from(seed));
+    let mut noise = |n: usize| -> Vec<u8> { (0..n).map(|_| rng.random::<u8>()).collect() };
     let text = "Faust: Habe nun, ach! Philosophie, Juristerei und Medizin, ".repeat(40);
     let far = [noise(3000), noise(300), noise(3000)].concat();
     vec![

@@ -1,6 +1,6 @@
 //! The report: medians, per-round ratios, the targets' standing; number formatting.
 
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use sockeye_benches::procfs;
 
@@ -47,20 +47,7 @@ pub(crate) fn ratio(x: f64) -> String {
 
 /// Today's date (UTC), `YYYY-MM-DD`, from the system clock.
 pub(crate) fn today() -> String {
-    let days = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
-    // Howard Hinnant's civil-from-days algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    time::OffsetDateTime::now_utc().date().to_string()
 }
 
 pub(crate) fn machine() -> String {

@@ -17,7 +17,8 @@ use sockeye_handshake::{ClientRequest, Outcome, Status as HsStatus, WsUrl};
 pub struct RawClient {
     pub stream: TcpStream,
     buf: Vec<u8>,
-    key_counter: u32,
+    /// Seeded masking keys (a test's: reproducible, not secret).
+    keys: rand::rngs::SmallRng,
 }
 
 /// A frame as the client received it.
@@ -101,7 +102,7 @@ impl RawClient {
         Self {
             stream,
             buf: Vec::new(),
-            key_counter: 1,
+            keys: rand::SeedableRng::seed_from_u64(1),
         }
     }
 
@@ -131,8 +132,7 @@ impl RawClient {
     }
 
     pub fn next_key(&mut self) -> [u8; 4] {
-        self.key_counter = self.key_counter.wrapping_mul(2_654_435_761).wrapping_add(1);
-        self.key_counter.to_be_bytes()
+        rand::RngExt::random(&mut self.keys)
     }
 
     /// Encodes a masked frame.

@@ -11,8 +11,8 @@ use sockeye_handshake::{ClientRequest, DeflateClientPolicy, Outcome, WsUrl};
 
 use super::conn::Conn;
 use super::link::{Link, TlsClient};
-use super::payload::Rng;
 use super::{MAX_CONNECTING, Protocol, SETUP_TIMEOUT};
+use rand::RngExt;
 
 /// Where a connection is in its setup.
 enum Setup {
@@ -50,12 +50,8 @@ pub(crate) fn connect_all(
     let scheme = if tls.is_some() { "wss" } else { "ws" };
     let url = WsUrl::parse(&format!("{scheme}://{addr}/")).map_err(|e| format!("url: {e}"))?;
     let host = addr.ip().to_string();
-    let mut rng = Rng::new(
-        u64::from(std::process::id())
-            ^ std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64),
-    );
+    // Nonces for the handshakes' keys (a benchmark's, not a browser's: any fresh bytes do).
+    let mut rng = rand::rng();
     let mut conns: Vec<Conn> = Vec::with_capacity(n);
     let mut setup: Vec<Setup> = Vec::with_capacity(n);
     let mut in_progress = 0;
@@ -109,7 +105,7 @@ pub(crate) fn connect_all(
                     Protocol::Raw => setup[i] = Setup::Ready,
                     Protocol::WebSocket => {
                         let mut request = Vec::new();
-                        let mut offer = ClientRequest::new(&url, rng.bytes());
+                        let mut offer = ClientRequest::new(&url, rng.random());
                         if deflate {
                             offer = offer.extension(policy.offer());
                         }

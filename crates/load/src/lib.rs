@@ -1,4 +1,7 @@
-//! The load generator: one thread, one `mio::Poll`, many client connections.
+//! # sockeye-load
+//!
+//! The load generator behind `sockeye bench` and the end-to-end benchmark: one thread,
+//! one `mio::Poll`, many client connections.
 //!
 //! **Load mode** ([`run_load`]): open `conns` connections (TCP, then the client handshake
 //! built and checked by `sockeye-handshake`), then each keeps `depth` messages of `size`
@@ -23,9 +26,12 @@
 //! Writes are vectored straight from the prepared frames (nothing is copied per message),
 //! and everything a connection's read produced goes out in one `writev`.
 
+#![forbid(unsafe_code)]
+
 mod conn;
 mod link;
 mod payload;
+pub mod procfs;
 mod setup;
 
 use std::fmt;
@@ -37,7 +43,6 @@ use std::time::{Duration, Instant};
 use mio::{Events, Poll, Token};
 use sockeye_frame::{OpCode, ParseConfig, Rsv};
 
-use crate::procfs;
 use conn::{Shared, Stats};
 pub use link::TlsClient;
 use payload::messages;

@@ -2,52 +2,21 @@
 //! prepared once (masked; compressed when permessage-deflate is on).
 
 use flate2::{Compress, Compression, FlushCompress};
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
 use sockeye_frame::{FrameHeader, Rsv, apply_mask};
 
 use super::{Kind, Protocol, VARIANTS};
 
-/// A tiny xorshift generator: payloads, mask keys and nonces for a benchmark (not for
-/// security).
-#[derive(Debug, Clone)]
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    /// Seeds that differ only in their lowest bit must still give different streams
-    /// (`seed | 1` alone made variants 0 and 1 equal), so the seed is mixed first
-    /// (SplitMix64's finaliser) and then made non-zero, which xorshift needs.
-    pub(crate) fn new(seed: u64) -> Self {
-        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        Self((z ^ (z >> 31)) | 1)
-    }
-    pub(crate) fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    pub(crate) fn bytes<const N: usize>(&mut self) -> [u8; N] {
-        let mut out = [0; N];
-        for chunk in out.chunks_mut(8) {
-            let word = self.next().to_le_bytes();
-            chunk.copy_from_slice(&word[..chunk.len()]);
-        }
-        out
-    }
-}
-
 /// A payload of exactly `size` bytes.
 pub fn payload(kind: Kind, size: usize, variant: usize) -> Vec<u8> {
-    let mut rng = Rng::new(0x5eed_0000 + variant as u64);
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0000 + variant as u64);
     match kind {
-        Kind::Binary => (0..size).map(|_| rng.next() as u8).collect(),
+        Kind::Binary => (0..size).map(|_| rng.random::<u64>() as u8).collect(),
         Kind::Ascii => {
             const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789 ";
             (0..size)
-                .map(|_| CHARS[(rng.next() % CHARS.len() as u64) as usize])
+                .map(|_| CHARS[(rng.random::<u64>() % CHARS.len() as u64) as usize])
                 .collect()
         }
         Kind::Utf8 => utf8(size, variant, &mut rng),
@@ -57,38 +26,38 @@ pub fn payload(kind: Kind, size: usize, variant: usize) -> Vec<u8> {
                 "hello", "there", "anyone", "seen", "the", "release", "notes", "yes", "looks",
                 "good", "to", "me", "ship", "it", "thanks", "see", "you", "tomorrow",
             ];
-            let user = USERS[(rng.next() % USERS.len() as u64) as usize];
+            let user = USERS[(rng.random::<u64>() % USERS.len() as u64) as usize];
             let mut text = String::new();
-            for _ in 0..3 + rng.next() % 8 {
+            for _ in 0..3 + rng.random::<u64>() % 8 {
                 if !text.is_empty() {
                     text.push(' ');
                 }
-                text.push_str(WORDS[(rng.next() % WORDS.len() as u64) as usize]);
+                text.push_str(WORDS[(rng.random::<u64>() % WORDS.len() as u64) as usize]);
             }
             s.push_str(&format!(
                 r#"{{"type":"message","room":"general","user":"{user}","id":{},"text":"{text}"}}"#,
-                rng.next() % 1_000_000
+                rng.random::<u64>() % 1_000_000
             ));
         }),
         Kind::Ticker => json(size, &mut rng, |rng, s| {
             const SYMBOLS: &[&str] = &["ACME", "GLOBEX", "INITECH", "UMBRELLA", "HOOLI", "STARK"];
-            let symbol = SYMBOLS[(rng.next() % SYMBOLS.len() as u64) as usize];
-            let price = 10_000 + rng.next() % 5_000;
+            let symbol = SYMBOLS[(rng.random::<u64>() % SYMBOLS.len() as u64) as usize];
+            let price = 10_000 + rng.random::<u64>() % 5_000;
             s.push_str(&format!(
                 r#"{{"symbol":"{symbol}","bid":{}.{:02},"ask":{}.{:02},"volume":{},"ts":{}}}"#,
                 price / 100,
                 price % 100,
                 (price + 3) / 100,
                 (price + 3) % 100,
-                rng.next() % 100_000,
-                1_700_000_000_000 + rng.next() % 1_000_000
+                rng.random::<u64>() % 100_000,
+                1_700_000_000_000 + rng.random::<u64>() % 1_000_000
             ));
         }),
     }
 }
 
 /// Text of Greek, Cyrillic, CJK and 4-byte characters between ASCII spaces.
-fn utf8(size: usize, variant: usize, rng: &mut Rng) -> Vec<u8> {
+fn utf8(size: usize, variant: usize, rng: &mut SmallRng) -> Vec<u8> {
     const WORDS: &[&str] = &[
         "κόσμε ",
         "привет ",
@@ -108,7 +77,7 @@ fn utf8(size: usize, variant: usize, rng: &mut Rng) -> Vec<u8> {
             break;
         }
         s.push_str(word);
-        i += 1 + (rng.next() % 3) as usize;
+        i += 1 + (rng.random::<u64>() % 3) as usize;
     }
     while s.len() < size {
         s.push('.');
@@ -118,7 +87,11 @@ fn utf8(size: usize, variant: usize, rng: &mut Rng) -> Vec<u8> {
 
 /// A JSON array of records (one per call of `record`) of exactly `size` bytes: records
 /// while they fit, then spaces before the closing bracket.
-fn json(size: usize, rng: &mut Rng, mut record: impl FnMut(&mut Rng, &mut String)) -> Vec<u8> {
+fn json(
+    size: usize,
+    rng: &mut SmallRng,
+    mut record: impl FnMut(&mut SmallRng, &mut String),
+) -> Vec<u8> {
     let mut s = String::from("[");
     loop {
         let mut one = String::new();
@@ -173,7 +146,7 @@ pub(crate) fn messages(
     size: usize,
     compressed: bool,
 ) -> Result<Vec<Message>, String> {
-    let mut rng = Rng::new(0x6d61_736b);
+    let mut rng = SmallRng::seed_from_u64(0x6d61_736b);
     (0..VARIANTS)
         .map(|v| {
             let payload = payload(kind, size, v);
@@ -185,7 +158,7 @@ pub(crate) fn messages(
                     } else {
                         (payload.clone(), Rsv::NONE)
                     };
-                    let key: [u8; 4] = rng.bytes();
+                    let key: [u8; 4] = rng.random();
                     let header =
                         FrameHeader::new(true, rsv, kind.opcode(), Some(key), body.len() as u64)
                             .map_err(|e| e.to_string())?;
@@ -203,7 +176,7 @@ pub(crate) fn messages(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{Kind, Protocol};
+    use crate::{Kind, Protocol};
 
     #[test]
     fn payloads_have_the_size_and_kind() {
@@ -230,7 +203,7 @@ mod tests {
     #[test]
     fn chat_and_ticker_are_json_arrays_of_records_of_the_exact_size() {
         for kind in [Kind::Chat, Kind::Ticker] {
-            for size in [crate::load::MIN_JSON_SIZE, 512, 8 << 10] {
+            for size in [crate::MIN_JSON_SIZE, 512, 8 << 10] {
                 for v in 0..VARIANTS {
                     let p = payload(kind, size, v);
                     assert_eq!(p.len(), size, "{kind:?} {size}");
