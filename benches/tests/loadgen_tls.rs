@@ -29,6 +29,7 @@ fn load_and_hold_over_wss() {
     for (size, kind, depth) in [(20, Kind::Ascii, 4), (100_000, Kind::Binary, 1)] {
         let report = load::run_load(&LoadSpec {
             addr: server.local_addr(),
+            path: "/".into(),
             protocol: Protocol::WebSocket,
             conns: 3,
             size,
@@ -59,6 +60,7 @@ fn load_and_hold_over_wss() {
     std::fs::write(&stranger, DevPki::new().unwrap().ca_pem()).unwrap();
     let e = load::run_load(&LoadSpec {
         addr: server.local_addr(),
+        path: "/".into(),
         protocol: Protocol::WebSocket,
         conns: 1,
         size: 20,

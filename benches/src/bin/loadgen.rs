@@ -44,6 +44,7 @@ fn run() -> Result<String, String> {
         "load" => {
             let spec = LoadSpec {
                 addr,
+                path: "/".into(),
                 protocol,
                 conns: args.value_or("--conns", 100)?,
                 size: args.value_or("--size", 20)?,

@@ -1,17 +1,19 @@
 //! `sockeye echo`: the echo server.
 
-use std::sync::mpsc;
+use std::process::ExitCode;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use sockeye_server::tls::TlsServerConfig;
-use sockeye_server::{Echo, Server, ServerConfig};
+use sockeye_server::{Echo, Server, ServerConfig, Stats};
 
 use crate::args::EchoArgs;
 
 /// How long Ctrl-C or SIGTERM waits for connections to finish their closing handshake.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
-pub(crate) fn run(args: EchoArgs) -> Result<(), String> {
+pub(crate) fn run(args: EchoArgs) -> Result<ExitCode, String> {
+    crate::log::init(&format!("sockeye_server={}", args.log.as_str()));
     let mut config = ServerConfig::default();
     if let Some(threads) = args.threads {
         config.threads = usize::from(threads);
@@ -56,8 +58,55 @@ pub(crate) fn run(args: EchoArgs) -> Result<(), String> {
     );
     let _ = std::io::Write::flush(&mut std::io::stdout());
 
-    let _ = stop_rx.recv();
+    let handle = server.handle();
+    loop {
+        let wait = args.stats_every.unwrap_or(Duration::from_secs(3600));
+        match stop_rx.recv_timeout(wait) {
+            Err(RecvTimeoutError::Timeout) => {
+                if args.stats_every.is_some() {
+                    eprintln!("{}", stats_line(&handle.stats()));
+                }
+            }
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
     println!("shutting down: closing connections with 1001");
+    let _ = std::io::Write::flush(&mut std::io::stdout());
     server.shutdown(SHUTDOWN_GRACE);
-    Ok(())
+    if args.stats_every.is_some() {
+        eprintln!("{}", stats_line(&handle.stats()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The counters on one line, `key=value`.
+fn stats_line(s: &Stats) -> String {
+    let map = |m: &std::collections::BTreeMap<u16, u64>| {
+        m.iter()
+            .map(|(k, v)| format!("{k}:{v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!(
+        "stats open={} accepted={} over_limit={} upgraded={} refused={{{}}} \
+         handshake_failed={} messages_in={} messages_out={} bytes_in={} bytes_out={} \
+         closes={{{}}} closed_by_peer={} closed_locally={} closed_by_transport={} \
+         protocol_errors={} backpressure_pauses={}",
+        s.open,
+        s.accepted,
+        s.over_limit,
+        s.upgraded,
+        map(&s.refused),
+        s.handshake_failed,
+        s.messages_in,
+        s.messages_out,
+        s.bytes_in,
+        s.bytes_out,
+        map(&s.closes),
+        s.closed_by_peer,
+        s.closed_locally,
+        s.closed_by_transport,
+        s.protocol_errors,
+        s.backpressure_pauses
+    )
 }

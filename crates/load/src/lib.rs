@@ -152,6 +152,8 @@ impl Kind {
 pub struct LoadSpec {
     /// The server.
     pub addr: SocketAddr,
+    /// The request path (and query) of the upgrade, `/` for the echo servers.
+    pub path: String,
     /// WebSocket or raw TCP.
     pub protocol: Protocol,
     /// Connections.
@@ -188,6 +190,10 @@ pub struct LoadReport {
     pub p50: Duration,
     /// 99th percentile round-trip time.
     pub p99: Duration,
+    /// 99.9th percentile round-trip time.
+    pub p999: Duration,
+    /// The longest round-trip time.
+    pub max: Duration,
     /// Bytes written to the server in the window (frames, headers included).
     pub bytes_out: u64,
     /// Bytes read from the server in the window.
@@ -213,6 +219,7 @@ impl LoadReport {
     pub fn to_line(&self) -> String {
         format!(
             "messages={} seconds={:.4} msgs_per_s={:.1} p50_us={:.1} p99_us={:.1} \
+             p999_us={:.1} max_us={:.1} \
              server_cpu_s={:.3} msgs_per_cpu_s={:.1} wire_out_per_msg={:.1} \
              wire_in_per_msg={:.1} deflated_conns={}",
             self.messages,
@@ -220,6 +227,8 @@ impl LoadReport {
             self.messages_per_second(),
             self.p50.as_secs_f64() * 1e6,
             self.p99.as_secs_f64() * 1e6,
+            self.p999.as_secs_f64() * 1e6,
+            self.max.as_secs_f64() * 1e6,
             self.server_cpu_seconds.unwrap_or(f64::NAN),
             self.messages_per_cpu_second().unwrap_or(f64::NAN),
             self.bytes_out as f64 / self.messages.max(1) as f64,
@@ -312,6 +321,7 @@ pub fn run_load(spec: &LoadSpec) -> Result<LoadReport, String> {
     let mut conns = connect_all(
         &mut poll,
         spec.addr,
+        &spec.path,
         spec.protocol,
         spec.conns,
         spec.deflate,
@@ -385,16 +395,21 @@ pub fn run_load(spec: &LoadSpec) -> Result<LoadReport, String> {
     };
     let mut rtt = stats.rtt_ns;
     rtt.sort_unstable();
+    // Per mille: 500 is the median.
     let percentile = |p: usize| {
-        rtt.get((rtt.len() * p / 100).min(rtt.len().saturating_sub(1)))
+        rtt.get((rtt.len() * p / 1000).min(rtt.len().saturating_sub(1)))
             .map_or(Duration::ZERO, |ns| Duration::from_nanos(*ns))
     };
     Ok(LoadReport {
         messages: stats.completed,
         seconds,
         server_cpu_seconds,
-        p50: percentile(50),
-        p99: percentile(99),
+        p50: percentile(500),
+        p99: percentile(990),
+        p999: percentile(999),
+        max: rtt
+            .last()
+            .map_or(Duration::ZERO, |ns| Duration::from_nanos(*ns)),
         bytes_out: stats.bytes_out,
         bytes_in: stats.bytes_in,
         deflated_conns,
@@ -415,6 +430,7 @@ pub fn run_hold(spec: &HoldSpec) -> Result<HoldReport, String> {
     let conns = connect_all(
         &mut poll,
         spec.addr,
+        "/",
         spec.protocol,
         spec.conns,
         false,

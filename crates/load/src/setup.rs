@@ -35,6 +35,7 @@ enum Setup {
 pub(crate) fn connect_all(
     poll: &mut Poll,
     addr: SocketAddr,
+    path: &str,
     protocol: Protocol,
     n: usize,
     deflate: bool,
@@ -48,7 +49,7 @@ pub(crate) fn connect_all(
     policy.offer_client_max_window_bits = false;
     let deadline = Instant::now() + SETUP_TIMEOUT;
     let scheme = if tls.is_some() { "wss" } else { "ws" };
-    let url = WsUrl::parse(&format!("{scheme}://{addr}/")).map_err(|e| format!("url: {e}"))?;
+    let url = WsUrl::parse(&format!("{scheme}://{addr}{path}")).map_err(|e| format!("url: {e}"))?;
     let host = addr.ip().to_string();
     // Nonces for the handshakes' keys (a benchmark's, not a browser's: any fresh bytes do).
     let mut rng = rand::rng();
