@@ -77,5 +77,5 @@ fn run(listen: SocketAddr) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    sockeye_benches::args::listen_main("echo-fastws", SocketAddr::from(([127, 0, 0, 1], 9004)), run)
+    sockeye_benches::args::listen_main("echo-fastws", "127.0.0.1:9004", run)
 }

@@ -25,7 +25,6 @@ use std::process::ExitCode;
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
-use sockeye_benches::args::Args;
 
 const LISTENER: Token = Token(usize::MAX);
 const READ_BUF: usize = 64 << 10;
@@ -260,21 +259,19 @@ fn run(listen: SocketAddr, whole: usize) -> io::Result<()> {
     }
 }
 
+/// A raw TCP echo on mio, no framing: the ceiling of the end-to-end benchmark.
+#[derive(Debug, clap::Parser)]
+struct Cli {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:9002", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Echo in units of this many bytes (0: whatever a read returned).
+    #[arg(long, default_value_t = 0, value_name = "BYTES")]
+    whole: usize,
+}
+
 fn main() -> ExitCode {
-    let mut args = Args::from_env();
-    let parsed = (|| {
-        let listen = args.value_or("--listen", SocketAddr::from(([127, 0, 0, 1], 9002)))?;
-        let whole = args.value_or("--whole", 0)?;
-        args.finish()?;
-        Ok::<_, String>((listen, whole))
-    })();
-    let (listen, whole) = match parsed {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("echo-raw: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let Cli { listen, whole } = clap::Parser::parse();
     match run(listen, whole) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

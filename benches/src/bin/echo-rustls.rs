@@ -19,7 +19,6 @@ use std::process::ExitCode;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use rustls::ServerConnection;
-use sockeye_benches::args::Args;
 
 const LISTENER: Token = Token(usize::MAX);
 const READ_BUF: usize = 64 << 10;
@@ -91,12 +90,26 @@ fn flush(conn: &mut Conn) -> io::Result<()> {
     Ok(())
 }
 
+/// A TLS echo on mio and rustls, no framing: the wss:// ceiling of the benchmark.
+#[derive(Debug, clap::Parser)]
+struct Cli {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:9003", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// The certificate chain (PEM).
+    #[arg(long, value_name = "FILE")]
+    tls_cert: PathBuf,
+    /// Its key (PEM).
+    #[arg(long, value_name = "FILE")]
+    tls_key: PathBuf,
+}
+
 fn run() -> Result<(), String> {
-    let mut args = Args::new(std::env::args().skip(1).collect());
-    let listen: SocketAddr = args.value_or("--listen", "127.0.0.1:9003".parse().unwrap())?;
-    let cert: PathBuf = args.value("--tls-cert")?.ok_or("--tls-cert is needed")?;
-    let key: PathBuf = args.value("--tls-key")?.ok_or("--tls-key is needed")?;
-    args.finish()?;
+    let Cli {
+        listen,
+        tls_cert: cert,
+        tls_key: key,
+    } = clap::Parser::parse();
     let config = sockeye_benches::tls::server_config(&cert, &key)?;
     let mut poll = Poll::new().map_err(|e| e.to_string())?;
     let mut listener = TcpListener::bind(listen).map_err(|e| format!("bind {listen}: {e}"))?;

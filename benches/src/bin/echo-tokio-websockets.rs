@@ -60,9 +60,5 @@ fn run(listen: SocketAddr) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    sockeye_benches::args::listen_main(
-        "echo-tokio-websockets",
-        SocketAddr::from(([127, 0, 0, 1], 9005)),
-        run,
-    )
+    sockeye_benches::args::listen_main("echo-tokio-websockets", "127.0.0.1:9005", run)
 }

@@ -20,7 +20,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use futures_util::{StreamExt, TryStreamExt, future};
-use sockeye_benches::args::Args;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -83,22 +82,33 @@ fn run(
     })
 }
 
+/// tokio-tungstenite's echo (current-thread runtime), a peer of the benchmark.
+#[derive(Debug, clap::Parser)]
+struct Cli {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:9003", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// tungstenite's read buffer size.
+    #[arg(long, value_name = "BYTES")]
+    read_buffer: Option<usize>,
+    /// Serve wss:// with this certificate chain (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
 fn main() -> ExitCode {
-    let mut args = Args::from_env();
+    let cli: Cli = clap::Parser::parse();
     let parsed = (|| {
-        let listen = args.value_or("--listen", SocketAddr::from(([127, 0, 0, 1], 9003)))?;
-        let read_buffer = args.value("--read-buffer")?;
-        let cert: Option<PathBuf> = args.value("--tls-cert")?;
-        let key: Option<PathBuf> = args.value("--tls-key")?;
-        args.finish()?;
-        let tls = match (cert, key) {
+        let tls = match (cli.tls_cert, cli.tls_key) {
             (Some(cert), Some(key)) => Some(TlsAcceptor::from(
                 sockeye_benches::tls::server_config(&cert, &key)?,
             )),
-            (None, None) => None,
-            _ => return Err("--tls-cert and --tls-key go together".to_owned()),
+            _ => None,
         };
-        Ok::<_, String>((listen, read_buffer, tls))
+        Ok::<_, String>((cli.listen, cli.read_buffer, tls))
     })();
     let (listen, read_buffer, tls) = match parsed {
         Ok(p) => p,

@@ -1,4 +1,5 @@
-//! `loadgen`: the end-to-end benchmark's load generator (see `sockeye_benches::load`).
+//! `loadgen`: the end-to-end benchmark's load generator (the `sockeye-load` crate; `sockeye
+//! bench` is the same generator for users).
 //!
 //! ```text
 //! loadgen load --addr ADDR [--protocol ws|raw] [--conns C] [--size BYTES]
@@ -16,67 +17,137 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use sockeye_benches::args::Args;
+use clap::{Args, Parser, Subcommand};
 use sockeye_benches::load::{self, HoldSpec, Kind, LoadSpec, Protocol, TlsClient};
+
+/// The end-to-end benchmark's load generator.
+#[derive(Debug, Parser)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Mode,
+}
+
+#[derive(Debug, Subcommand)]
+enum Mode {
+    /// Connections each keeping messages in flight; every echo checked.
+    Load {
+        #[command(flatten)]
+        common: Common,
+        /// Connections.
+        #[arg(long, default_value_t = 100)]
+        conns: usize,
+        /// Payload bytes per message.
+        #[arg(long, default_value_t = 20)]
+        size: usize,
+        /// binary, ascii, utf8, chat or ticker.
+        #[arg(long, default_value = "binary")]
+        kind: Kind,
+        /// Messages in flight per connection.
+        #[arg(long, default_value_t = 1)]
+        depth: usize,
+        /// Seconds of load before measuring.
+        #[arg(long, default_value_t = 1.0)]
+        warmup: f64,
+        /// Seconds measured.
+        #[arg(long, default_value_t = 5.0)]
+        duration: f64,
+        /// Offer permessage-deflate.
+        #[arg(long)]
+        deflate: bool,
+    },
+    /// Idle connections; the server's RSS growth per connection.
+    Hold {
+        #[command(flatten)]
+        common: Common,
+        /// Connections.
+        #[arg(long, default_value_t = 10_000)]
+        conns: usize,
+        /// Seconds to wait before reading the RSS again.
+        #[arg(long, default_value_t = 1.0)]
+        settle: f64,
+    },
+}
+
+#[derive(Debug, Args)]
+struct Common {
+    /// The server.
+    #[arg(long)]
+    addr: SocketAddr,
+    /// ws (WebSocket) or raw (bytes, no framing).
+    #[arg(long, default_value = "ws")]
+    protocol: Protocol,
+    /// The server's process id (CPU time; RSS in hold mode).
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Over TLS, trusting the CA certificates of this PEM file.
+    #[arg(long, value_name = "FILE")]
+    tls_ca: Option<PathBuf>,
+}
 
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s.max(0.0))
 }
 
-fn run() -> Result<String, String> {
-    let mut argv: Vec<String> = std::env::args().skip(1).collect();
-    if argv.is_empty() {
-        return Err("usage: loadgen load|hold --addr ADDR ... (see the source's docs)".into());
-    }
-    let mode = argv.remove(0);
-    let mut args = Args::new(argv);
-    let addr: SocketAddr = args.value("--addr")?.ok_or("--addr is needed")?;
-    let protocol: Protocol = args.value_or("--protocol", Protocol::WebSocket)?;
-    let server_pid: Option<u32> = args.value("--server-pid")?;
-    let tls = match args.value::<std::path::PathBuf>("--tls-ca")? {
-        Some(ca) => Some(TlsClient::from_ca_file(&ca)?),
-        None => None,
-    };
-    match mode.as_str() {
-        "load" => {
+fn tls(common: &Common) -> Result<Option<TlsClient>, String> {
+    common
+        .tls_ca
+        .as_deref()
+        .map(TlsClient::from_ca_file)
+        .transpose()
+}
+
+fn run(cli: Cli) -> Result<String, String> {
+    match cli.mode {
+        Mode::Load {
+            common,
+            conns,
+            size,
+            kind,
+            depth,
+            warmup,
+            duration,
+            deflate,
+        } => {
             let spec = LoadSpec {
-                addr,
+                addr: common.addr,
                 path: "/".into(),
-                protocol,
-                conns: args.value_or("--conns", 100)?,
-                size: args.value_or("--size", 20)?,
-                kind: args.value_or("--kind", Kind::Binary)?,
-                depth: args.value_or("--depth", 1)?,
-                warmup: secs(args.value_or("--warmup", 1.0)?),
-                duration: secs(args.value_or("--duration", 5.0)?),
-                server_pid,
-                deflate: args.flag("--deflate"),
-                tls,
+                protocol: common.protocol,
+                conns,
+                size,
+                kind,
+                depth,
+                warmup: secs(warmup),
+                duration: secs(duration),
+                server_pid: common.server_pid,
+                deflate,
+                tls: tls(&common)?,
             };
-            args.finish()?;
             Ok(load::run_load(&spec)?.to_line())
         }
-        "hold" => {
+        Mode::Hold {
+            common,
+            conns,
+            settle,
+        } => {
             let spec = HoldSpec {
-                addr,
-                protocol,
-                conns: args.value_or("--conns", 10_000)?,
-                settle: secs(args.value_or("--settle", 1.0)?),
-                server_pid: server_pid.ok_or("hold needs --server-pid")?,
-                tls,
+                addr: common.addr,
+                protocol: common.protocol,
+                conns,
+                settle: secs(settle),
+                server_pid: common.server_pid.ok_or("hold needs --server-pid")?,
+                tls: tls(&common)?,
             };
-            args.finish()?;
             Ok(load::run_hold(&spec)?.to_line())
         }
-        other => Err(format!("unknown mode `{other}`: load or hold")),
     }
 }
 
 fn main() -> ExitCode {
-    match run() {
+    match run(Cli::parse()) {
         Ok(line) => {
             println!("result {line}");
             ExitCode::SUCCESS

@@ -39,7 +39,6 @@ use std::time::{Duration, Instant};
 use report::{Results, machine, report, thousands, today};
 use scenarios::{SCENARIOS, Sample, Scenario, Work};
 use servers::{Launcher, Server, ServerProcess, Tls, servers};
-use sockeye_benches::args::Args;
 use sockeye_benches::procfs;
 
 /// The command documented for a full run.
@@ -106,12 +105,51 @@ fn pick<T>(
         .collect()
 }
 
+/// The end-to-end echo comparison (see the module docs).
+#[derive(Debug, clap::Parser)]
+struct Cli {
+    /// One short round, 1,000 idle connections: a smoke check, plot to the temporary
+    /// directory.
+    #[arg(long)]
+    quick: bool,
+    /// Rounds [default: 3, 1 with --quick].
+    #[arg(long, value_name = "N")]
+    rounds: Option<usize>,
+    /// Seconds of load before each measurement [default: 0.5, 0.2 with --quick].
+    #[arg(long, value_name = "SECS")]
+    warmup: Option<f64>,
+    /// Seconds measured per scenario and server [default: 2, 0.5 with --quick].
+    #[arg(long, value_name = "SECS")]
+    duration: Option<f64>,
+    /// Idle connections of the memory scenarios [default: 10,000, 1,000 with --quick].
+    #[arg(long, value_name = "N")]
+    idle_conns: Option<usize>,
+    /// Seconds before the idle RSS is read [default: 1, 0.3 with --quick].
+    #[arg(long, value_name = "SECS")]
+    settle: Option<f64>,
+    /// A subset of scenarios, `ID,ID`.
+    #[arg(long, value_name = "IDS")]
+    scenarios: Option<String>,
+    /// A subset of servers, `ID,ID`.
+    #[arg(long, value_name = "IDS")]
+    servers: Option<String>,
+    /// Another echo server in the run, `NAME=PATH [ARG...]` (repeatable).
+    #[arg(long, value_name = "NAME=PATH [ARG...]")]
+    peer: Vec<String>,
+    /// Where the SVG plot goes [default: docs/perf/e2e-echo.svg].
+    #[arg(long, value_name = "PATH")]
+    plot: Option<PathBuf>,
+    /// Where the server and loadgen binaries are [default: next to this one].
+    #[arg(long, value_name = "DIR")]
+    bin_dir: Option<PathBuf>,
+}
+
 fn settings() -> Result<Settings, String> {
-    let mut args = Args::from_env();
-    let quick = args.flag("--quick");
-    let scenarios = pick(SCENARIOS, |s| s.id, |_| true, args.value("--scenarios")?)?;
+    let args: Cli = clap::Parser::parse();
+    let quick = args.quick;
+    let scenarios = pick(SCENARIOS, |s| s.id, |_| true, args.scenarios.clone())?;
     let mut peers = Vec::new();
-    while let Some(peer) = args.value::<String>("--peer")? {
+    for peer in &args.peer {
         let (name, command) = peer
             .split_once('=')
             .ok_or(format!("--peer {peer}: expected NAME=PATH [ARG...]"))?;
@@ -126,12 +164,7 @@ fn settings() -> Result<Settings, String> {
         peers.push((name.to_owned(), path, words.map(str::to_owned).collect()));
     }
     let server_list = servers(peers);
-    let servers = pick(
-        &server_list,
-        |s| &s.id,
-        |s| s.default,
-        args.value("--servers")?,
-    )?;
+    let servers = pick(&server_list, |s| &s.id, |s| s.default, args.servers.clone())?;
     let default_plot = if quick {
         std::env::temp_dir().join("e2e-echo-quick.svg")
     } else {
@@ -144,20 +177,21 @@ fn settings() -> Result<Settings, String> {
     let exe = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
     let default_bins = exe.parent().map(Path::to_path_buf).unwrap_or_default();
     let s = Settings {
-        rounds: args.value_or("--rounds", if quick { 1 } else { 3 })?,
-        warmup: args.value_or("--warmup", if quick { 0.2 } else { 0.5 })?,
-        duration: args.value_or("--duration", if quick { 0.5 } else { 2.0 })?,
-        idle_conns: args.value_or("--idle-conns", if quick { 1_000 } else { 10_000 })?,
-        settle: args.value_or("--settle", if quick { 0.3 } else { 1.0 })?,
+        rounds: args.rounds.unwrap_or(if quick { 1 } else { 3 }),
+        warmup: args.warmup.unwrap_or(if quick { 0.2 } else { 0.5 }),
+        duration: args.duration.unwrap_or(if quick { 0.5 } else { 2.0 }),
+        idle_conns: args
+            .idle_conns
+            .unwrap_or(if quick { 1_000 } else { 10_000 }),
+        settle: args.settle.unwrap_or(if quick { 0.3 } else { 1.0 }),
         scenarios,
         servers,
         server_list,
-        plot: args.value_or("--plot", default_plot)?,
-        bin_dir: args.value_or("--bin-dir", default_bins)?,
+        plot: args.plot.unwrap_or(default_plot),
+        bin_dir: args.bin_dir.unwrap_or(default_bins),
         quick,
         pki: None,
     };
-    args.finish()?;
     if s.rounds == 0 {
         return Err("--rounds must be at least 1".into());
     }
