@@ -1,25 +1,4 @@
-//! # sockeye-conformance
-//!
-//! Autobahn|Testsuite 25.10.1 in Rust, for servers and clients that would rather not
-//! install Python 2.7: the suite's [catalog](catalog::catalog) (its 517 cases with its ids
-//! in its order, frames byte for byte, its write grouping, chops and timers, sections 1–7,
-//! 9, 10, 12 and 13), an emulation of the suite's protocol behaviour as tester
-//! ([`runner`]), and the suite's verdict rules ([`verdict`]). What the harness notices
-//! beyond those rules is a note beside the verdict, never a different verdict. Three
-//! drivers put the catalog through:
-//!
-//! 1. **In memory** against `sockeye-driver` ([`run_in_memory`], [`run_case_in_memory`]),
-//!    as a server (the tester plays the client and masks) and as a client (the tester
-//!    plays the server), under several input [`Chunking`]s, on virtual time.
-//! 2. **Any WebSocket echo server** over TCP ([`run_against_server`]), like the suite's
-//!    fuzzing client.
-//! 3. **A fuzzing server** testing any WebSocket client ([`FuzzingServer`]), speaking the
-//!    suite's URL protocol (`/getCaseCount`, `/runCase?case=N&agent=A`,
-//!    `/updateReports?agent=A`), so Autobahn client drivers work unchanged.
-//!
-//! Verdicts are the suite's `behavior` (OK, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED,
-//! FAILED) and `behaviorClose` (OK, WRONG CODE, UNCLEAN, FAILED BY CLIENT, FAILED);
-//! reports are a terminal table and Autobahn-shaped JSON ([`Report::write_dir`]).
+#![doc = include_str!("../README.md")]
 //!
 //! ```
 //! use sockeye_conformance::{CaseFilter, Chunking, Options, SutRole, run_in_memory};

@@ -1,24 +1,4 @@
-//! # sockeye-client
-//!
-//! A WebSocket (RFC 6455) client on [`sockeye_proto`] (the connection state machine) and
-//! [`sockeye_handshake`] (the opening handshake), in two forms:
-//!
-//! - [`WebSocket`], **blocking**, over [`std::net::TcpStream`]: [`connect`] or
-//!   [`ClientBuilder::connect`], then [`send_text`](WebSocket::send_text),
-//!   [`send_binary`](WebSocket::send_binary), [`ping`](WebSocket::ping),
-//!   [`recv`](WebSocket::recv) → [`Message`], [`close`](WebSocket::close);
-//! - [`MioClient`], **non-blocking**, for a [`mio`] event loop that drives many
-//!   connections with one `Poll` (a load generator, a gateway): the caller registers the
-//!   socket under its own token and calls [`on_readable`](MioClient::on_readable),
-//!   [`on_writable`](MioClient::on_writable) and
-//!   [`handle_timeout`](MioClient::handle_timeout).
-//!
-//! Both take the same [`ClientBuilder`] options: subprotocols, extra headers, `Origin`,
-//! timeouts, the connection's [`Config`](sockeye_proto::Config) limits. `TCP_NODELAY`
-//! is always on. `wss://` URLs need the `tls` feature (rustls; the system's roots unless
-//! [`ClientBuilder::tls`] says otherwise; the host name is always verified), and are
-//! [`Error::TlsNotSupported`] without it. TLS failures are [`Error::Tls`], one variant per
-//! cause (unknown issuer, name mismatch, expired...).
+#![doc = include_str!("../README.md")]
 //!
 //! ```
 //! use std::time::Duration;

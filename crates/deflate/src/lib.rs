@@ -1,24 +1,4 @@
-//! # sockeye-deflate
-//!
-//! RFC 7692 permessage-deflate for [`sockeye_proto`]: the [`PerMessageDeflate`]
-//! extension, built from the [`DeflateParams`](sockeye_handshake::DeflateParams) that
-//! `sockeye-handshake` negotiated, installed with
-//! [`Connection::with_extension`](sockeye_proto::Connection::with_extension).
-//!
-//! - **Receiving** (§7.2.2): payload is inflated as it arrives, never past the bound
-//!   `sockeye-proto` gives per call (the message budget plus one, 64 KiB chunks in
-//!   streaming mode), growing the output by at most 32 KiB per step and never by a length
-//!   the peer announced. A 1 MiB bomb that would inflate to 1 GiB costs at most the
-//!   message limit. Corrupt data fails the connection with 1007.
-//! - **Sending** (§7.2.1): compress, sync-flush, drop the trailing `00 00 ff ff`; the
-//!   context taken over between messages unless `*_no_context_takeover` says otherwise.
-//!   Messages under [`DeflateOptions::threshold`] go out uncompressed.
-//! - **Windows** 8..=15 bits both ways; 8 bits (which zlib cannot do) by a 9-bit
-//!   compressor flushed every 256 bytes ([`compress`](crate) module docs).
-//! - **Memory modes** ([`Memory`], [`SharedCompressor`]): from full zlib states per
-//!   connection to none at all while idle. Measured figures: `docs/compression.md`.
-//! - **Broadcast**: [`Precompressed`] compresses once for many connections, with the rule
-//!   for which connections may receive it.
+#![doc = include_str!("../README.md")]
 //!
 //! ```
 //! use std::time::Instant;

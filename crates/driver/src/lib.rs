@@ -1,18 +1,4 @@
-//! # sockeye-driver
-//!
-//! The whole life of one WebSocket connection, from its first byte to its last, without
-//! I/O: the opening handshake in either role ([`sockeye_handshake`]), the open connection
-//! ([`sockeye_proto`]), one output buffer with its shrink policy, back-pressure water marks,
-//! pre-framed messages (broadcasts) that wait while a fragmented send is open, every timer
-//! (handshake deadline, keepalive, close timeout, linger), and the close bookkeeping an
-//! application is told about. Bytes and `now` go in; bytes to write, events, the next
-//! deadline and "shut down / drop the transport now" come out. It touches no socket, reads
-//! no clock and draws no random number (a client's masking keys come from a
-//! [`MaskSource`](sockeye_proto::MaskSource) the front end supplies).
-//!
-//! Every front end is a thin shell over it — the mio server, the mio and blocking
-//! clients, the conformance harness's in-memory peer — so a capability written here (TLS,
-//! an extension, a timer policy) is written once.
+#![doc = include_str!("../README.md")]
 //!
 //! ## The loop a front end runs
 //!

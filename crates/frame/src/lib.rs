@@ -1,24 +1,4 @@
-//! # sockeye-frame
-//!
-//! The RFC 6455 WebSocket wire format: a validated header parser, a header encoder, masking,
-//! whole control frames, opcodes and close codes. It is the bottom layer of
-//! [Sockeye](https://example.invalid/sockeye) and usable on its own.
-//!
-//! - `no_std`, no allocation, no `unsafe` outside one small module (an AVX2 build of the
-//!   masking loop, chosen at run time; without the default `std` feature it is not built).
-//! - Never panics on any input. A short buffer is a status ([`Status::Incomplete`] with the
-//!   number of bytes missing), not an error. Errors are one small `Copy` enum, [`Error`],
-//!   whose peer-violation variants name the close code to fail the connection with.
-//! - Parse into a validated type: a [`FrameHeader`] obeys the rules of §5.2 and §5.5 that
-//!   the frame layer can check; its accessors and encoder cannot fail.
-//! - The parser looks at the header only (at most [`MAX_HEADER_LEN`] bytes): its work does
-//!   not depend on the payload length, and a payload over the caller's limit is rejected
-//!   from the announced length before anything is read or reserved.
-//!
-//! What this crate does **not** check, because it needs connection state: whether the mask
-//! bit fits the sender's role (§5.1, reported by [`FrameHeader::mask`]), the order of data
-//! frames and continuations (§5.4), UTF-8 in text messages (§8.1), message sizes. That is
-//! `sockeye-proto`'s job.
+#![doc = include_str!("../README.md")]
 //!
 //! ## Receiving: the loop a connection layer runs
 //!

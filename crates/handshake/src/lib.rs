@@ -1,25 +1,4 @@
-//! # sockeye-handshake
-//!
-//! The RFC 6455 opening handshake (§4) for both roles, sans-IO: bytes in, bytes out. No
-//! sockets, no clock, no random source; usable on its own with any transport. It does not
-//! depend on `sockeye-frame`.
-//!
-//! - **Server**: [`RequestParser`] reads a client's request from bytes that arrive in
-//!   pieces, enforces [`Limits`], and validates it (§4.2.1) into a [`Request`] that owns
-//!   its data: path, query, `Host`, `Origin`, the offered subprotocols and
-//!   [`Extension`]s with parameters, every header. The application accepts
-//!   ([`Request::accept`], [`Request::accept_with`] and [`Accept`]) or refuses
-//!   ([`Reject`], [`OriginAllowList`]). A broken rule is a [`RequestError`] that writes the
-//!   exact HTTP response to send.
-//! - **Client**: [`ClientRequest`] builds the request from a [`WsUrl`] and 16 bytes of
-//!   caller-supplied randomness, and gives a [`ClientHandshake`] that reads and checks the
-//!   server's response into an [`Outcome`].
-//! - **permessage-deflate** (RFC 7692 §5, §7): [`negotiate_deflate`] picks the first
-//!   acceptable offer under a [`DeflateServerPolicy`] (declining malformed ones, never
-//!   failing); [`DeflateClientPolicy`] builds the client's offer and checks the answer.
-//!   Both give the agreed [`DeflateParams`] for `sockeye-deflate`.
-//! - Never panics on any input; errors are small `Copy` enums ([`RequestError`],
-//!   [`ResponseError`], [`BuildError`] for local misuse, [`UrlError`]).
+#![doc = include_str!("../README.md")]
 //!
 //! ## Server: drive it from an event loop
 //!

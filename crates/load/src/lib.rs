@@ -1,31 +1,4 @@
-//! # sockeye-load
-//!
-//! The load generator behind `sockeye bench` and the end-to-end benchmark: one thread,
-//! one `mio::Poll`, many client connections.
-//!
-//! **Load mode** ([`run_load`]): open `conns` connections (TCP, then the client handshake
-//! built and checked by `sockeye-handshake`), then each keeps `depth` messages of `size`
-//! bytes in flight: every echo received is checked byte for byte against what was sent
-//! and answered by the next message. After a warm-up, messages are counted and their
-//! round-trip times recorded for the measuring window; the server's CPU time
-//! (`/proc/PID/stat`) is read at both ends of the window, which gives messages per
-//! server-CPU-second: the figure that compares servers on a shared, noisy machine.
-//!
-//! **Hold mode** ([`run_hold`]): open `conns` connections and leave them idle; report the
-//! server's RSS before and after (after a settle delay), hence bytes per idle connection.
-//!
-//! WebSocket messages are single masked frames built with `sockeye-frame` (four variants
-//! with different payloads and mask keys, used in turn, prepared once). Echoes may come
-//! back fragmented; control frames other than close are skipped. With `deflate` the
-//! connections offer permessage-deflate with a fresh window both ways; where the server
-//! accepts, messages go compressed (prepared once with flate2, independently of
-//! Sockeye's own implementation) and compressed echoes are inflated and checked whole. In [`Protocol::Raw`]
-//! mode the payload alone is sent, no handshake and no framing, and an echo is complete
-//! when `size` bytes came back: the same client work per message, minus the framing.
-//!
-//! Writes are vectored straight from the prepared frames (nothing is copied per message),
-//! and everything a connection's read produced goes out in one `writev`.
-
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 mod conn;

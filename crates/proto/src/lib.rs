@@ -1,37 +1,4 @@
-//! # sockeye-proto
-//!
-//! The RFC 6455 WebSocket connection as a state machine without I/O: no sockets, no clock,
-//! no random numbers. Bytes, time (`now: Instant`) and client masking keys
-//! ([`MaskSource`]) come in as arguments; events and frames come out. The mio server, the
-//! client, the conformance harness, the fuzzer and your own runtime all drive this same
-//! code. It sits on [`sockeye_frame`] (header parsing, masking, close codes).
-//!
-//! What it does, with the RFC section each rule comes from quoted where it is implemented:
-//!
-//! - roles (§5.1): a server fails on an unmasked frame, a client on a masked one (1002);
-//!   a client masks every frame with a fresh key (§5.3);
-//! - messages (§5.4): reassembly with control frames in between; a stray continuation or a
-//!   new message inside a fragmented one fails with 1002; or, in streaming mode
-//!   ([`Config::streaming`]), data as [`Event::Chunk`]s as it arrives;
-//! - UTF-8 (§8.1): checked incrementally with SIMD (`simdutf8`), failing with 1007 at the
-//!   first byte that cannot start or continue a character, even inside a frame still
-//!   arriving, and at a message's end inside a character; close reasons too;
-//! - ping/pong (§5.5.2, §5.5.3): automatic pongs with the ping's data, bounded
-//!   ([`Config::max_pending_pongs`], then only the most recent ping is answered);
-//! - close (§5.5.1, §7): the peer's close is answered with its code; nothing but the
-//!   handshake's completion is sent after a close; a close timeout; who closes TCP and
-//!   when ([`Connection::should_close_tcp`]); EOF before the handshake is 1006;
-//! - limits ([`Config`]; frame payload, message size, fragments per message): over a size
-//!   limit fails with 1009, decided from the announced length before the payload is read;
-//!   nothing is ever allocated from an announced length;
-//! - keepalive: an optional ping after an idle interval and a failure when nothing comes
-//!   back;
-//! - an [`Extension`] seam for permessage-deflate (RFC 7692): RSV bits on a message's
-//!   first frame only, messages decoded incrementally as their payload arrives with the
-//!   decoded bytes counted against the size limit as they are produced (1009 after at
-//!   most one byte past it), outgoing messages encoded straight into the output buffer.
-//!
-//! Peer input never makes it panic; `#![forbid(unsafe_code)]`.
+#![doc = include_str!("../README.md")]
 //!
 //! ## The driver loop
 //!

@@ -69,6 +69,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "127.0.0.1:9002".into());
     let server = Server::bind(addr.parse()?, ServerConfig::default(), Chat::default())?;
     println!("chat room on ws://{}/chat", server.local_addr());
-    server.run_until_shutdown();
+    // Ctrl-C or SIGTERM (what systemd, Docker and Kubernetes send): every member gets
+    // 1001 (going away), then the process exits 0.
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })?;
+    let _ = stop_rx.recv();
+    println!("shutting down: closing connections with 1001");
+    server.shutdown(std::time::Duration::from_secs(2));
     Ok(())
 }

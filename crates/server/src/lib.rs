@@ -1,35 +1,4 @@
-//! # sockeye-server
-//!
-//! A WebSocket server on `mio` event loops, driving [`sockeye_proto`] connections and
-//! [`sockeye_handshake`] upgrades. Chat rooms, game back ends, market-data fan-out.
-//!
-//! - **Event loops**: one `mio::Poll` per thread (default: one per CPU), each with its own
-//!   `SO_REUSEPORT` listener, so the kernel spreads connections. Interest follows state:
-//!   writable interest only while output is queued.
-//! - **Memory**: an idle connection owns no read or write buffer. Each thread reads into
-//!   one shared buffer; the connection state machine keeps only a partial frame header
-//!   inline, and a buffer only while a message is partly received or output is queued.
-//! - **Writes**: everything a loop turn produces for a connection goes out in one `write`;
-//!   `TCP_NODELAY` is on.
-//! - **Back-pressure**: each connection's queued output is bounded
-//!   ([`ServerConfig::max_write_buffer`]); past [`ServerConfig::write_high_water`] the
-//!   server stops reading from that peer until it drains, so a client that never reads
-//!   cannot make the server grow. [`SendStatus`] tells the handler where a send stands.
-//! - **Timers**: an absolute handshake deadline from accept, keepalive pings with a
-//!   timeout, the close handshake's timeout, a linger bound when closing TCP.
-//! - **Faults**: a bad handshake gets its HTTP error response; a protocol violation gets
-//!   its close code (1002, 1007, 1009); a vanished peer is cleaned up; `accept` running out
-//!   of file descriptors backs off; [`ServerConfig::max_connections`] caps connections; a
-//!   panicking handler callback closes only its connection (1011).
-//! - **Streaming**: a handler with [`Handler::STREAMING`] receives messages in pieces as
-//!   they arrive ([`Handler::on_chunk`]) and can answer with [`Context::send_fragment`], so
-//!   a large message needs no buffer; [`Echo`] works this way.
-//! - **Handles**: [`ServerHandle`] sends to or closes any connection from any thread and
-//!   broadcasts one frame, encoded once, to many connections.
-//! - **Shutdown**: [`Server::shutdown`] stops accepting, sends 1001 to every connection
-//!   and waits up to a deadline.
-//!
-//! Limits and their defaults are listed on [`ServerConfig`] and in `docs/limits.md`.
+#![doc = include_str!("../README.md")]
 //!
 //! ## A chat room
 //!
