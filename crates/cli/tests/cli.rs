@@ -1,37 +1,15 @@
 //! The `sockeye` binary as a user runs it: processes started here are stopped by PID.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+
+use common::{Guard, first_url, sockeye, wait_exit};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use sockeye_client::{Message, connect};
 use sockeye_server::{CloseCode, Echo, Server, ServerConfig};
-
-/// A child process that is killed (by PID) if the test ends early.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn sockeye() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sockeye"))
-}
-
-/// Waits for the child to exit, at most `limit`.
-fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let until = Instant::now() + limit;
-    while Instant::now() < until {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
-}
 
 /// Serves, then stops on `signal`: every connection gets 1001 (going away), exit 0.
 fn echo_serves_then_stops_cleanly_on(signal: &str) {
@@ -42,14 +20,7 @@ fn echo_serves_then_stops_cleanly_on(signal: &str) {
         .spawn()
         .unwrap();
     let mut guard = Guard(child);
-    let mut stdout = BufReader::new(guard.0.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("ws://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_owned();
+    let (url, _stdout) = first_url(&mut guard, "ws://");
 
     let mut ws = connect(&format!("{url}/any")).unwrap();
     ws.send_text("hello").unwrap();
@@ -190,15 +161,8 @@ fn echo_over_tls_and_connect_with_a_ca_file() {
         .spawn()
         .unwrap();
     let mut server = Guard(child);
-    let mut line = String::new();
-    BufReader::new(server.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("wss://"))
-        .unwrap_or_else(|| panic!("no wss:// URL in {line:?}"))
-        .replace("127.0.0.1", "localhost");
+    let (url, _stdout) = first_url(&mut server, "wss://");
+    let url = url.replace("127.0.0.1", "localhost");
 
     let output = sockeye()
         .args(["connect", &url, "--ca"])

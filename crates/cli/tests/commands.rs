@@ -2,33 +2,24 @@
 //! statuses of `connect`, `conformance server` against the echo server with its report,
 //! `bench` with its figures. Processes started here are stopped by PID.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Output, Stdio};
+
+use common::{Guard, first_url, sockeye};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use sockeye_server::{
     Accept, CloseCode, ConnId, Context, Handler, Message, Refusal, Request, Server, ServerConfig,
 };
 
-/// A child process that is killed (by PID) if the test ends early.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn sockeye() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sockeye"))
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// `sockeye echo` on a free port: the guard and its ws:// URL.
+/// `sockeye echo` on a free port: the guard and its ws:// URL (the server is killed, never
+/// asked to print more, so its stdout can go).
 fn echo_process() -> (Guard, String) {
     let child = sockeye()
         .args(["echo", "--listen", "127.0.0.1:0", "--threads", "1"])
@@ -37,21 +28,13 @@ fn echo_process() -> (Guard, String) {
         .spawn()
         .unwrap();
     let mut guard = Guard(child);
-    let mut line = String::new();
-    BufReader::new(guard.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("ws://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_owned();
+    let (url, _) = first_url(&mut guard, "ws://");
     (guard, url)
 }
 
-/// `sockeye connect URL ARGS...` with `input` on stdin, to the end (at most 20 s).
-fn connect(url: &str, args: &[&str], input: &[u8]) -> Output {
-    let mut child = sockeye()
+/// `sockeye connect URL ARGS...` with every stream piped.
+fn spawn_connect(url: &str, args: &[&str]) -> Child {
+    sockeye()
         .arg("connect")
         .arg(url)
         .args(args)
@@ -59,7 +42,12 @@ fn connect(url: &str, args: &[&str], input: &[u8]) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// `sockeye connect URL ARGS...` with `input` on stdin, to the end (at most 20 s).
+fn connect(url: &str, args: &[&str], input: &[u8]) -> Output {
+    let mut child = spawn_connect(url, args);
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(input).unwrap();
     drop(stdin);
@@ -186,13 +174,7 @@ fn connect_exits_3_when_the_server_closes_with_another_code_and_4_when_it_vanish
 
     // The server process is killed (SIGKILL): no close frame, TCP just ends: 1006.
     let (mut echo, url) = echo_process();
-    let mut child = sockeye()
-        .args(["connect", &url])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_connect(&url, &[]);
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"ping\n").unwrap();
     let mut line = String::new();

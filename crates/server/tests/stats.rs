@@ -134,11 +134,20 @@ fn a_reader_that_stops_is_counted_as_a_back_pressure_pause() {
     let mut a = RawClient::connect(server.local_addr(), "/");
     // Send without reading: the echoes pile up in the kernel's buffers, then in ours,
     // past the high-water mark.
+    // A write that blocks means the server stopped reading: the timeout ends the loop
+    // instead of the test hanging, and the counter is checked all the same.
+    a.stream
+        .set_write_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
     let payload = vec![b'x'; 60 << 10];
     let deadline = Instant::now() + Duration::from_secs(10);
     while handle.stats().backpressure_pauses == 0 && Instant::now() < deadline {
-        a.send(OpCode::Binary, &payload);
+        let frame = a.frame(true, OpCode::Binary, &payload);
+        if a.stream.write_all(&frame).is_err() {
+            break;
+        }
     }
+    let _ = stats_when(&handle, |s| s.backpressure_pauses >= 1);
     assert!(
         handle.stats().backpressure_pauses >= 1,
         "{:?}",
