@@ -69,6 +69,10 @@ fn send_in_pieces(tx: &mut Connection, text: bool, m: &[u8], piece: usize, wire:
     } else {
         sockeye_proto::MessageKind::Binary
     };
+    // The receiver allows 4,096 fragments per message (then one per 64 payload bytes):
+    // pieces stay large enough that a 100 kB message of compressible bytes, whose
+    // fragments are a few bytes each on the wire, keeps under that bound.
+    let piece = piece.max(m.len().div_ceil(4000));
     let mut chunks: Vec<&[u8]> = m.chunks(piece).collect();
     // A short last chunk carries FIN; otherwise an empty frame does.
     let last: &[u8] = match chunks.last() {
