@@ -35,8 +35,9 @@ impl Message {
     /// client turns streaming off; the handshake's events).
     pub(crate) fn from_event(event: Event<'_>) -> Option<Self> {
         Some(match event {
-            Event::Text(t) => Self::Text(t.to_owned()),
-            Event::Binary(b) => Self::Binary(b.to_vec()),
+            // In pieces: see `sockeye_proto::payload_to_vec`.
+            Event::Text(t) => Self::Text(sockeye_proto::text_to_string(t)),
+            Event::Binary(b) => Self::Binary(sockeye_proto::payload_to_vec(b)),
             Event::Ping(p) => Self::Ping(p.to_vec()),
             Event::Pong(p) => Self::Pong(p.to_vec()),
             Event::Close { code, reason } => Self::Close {

@@ -194,7 +194,7 @@ impl<'a> Outbox<'a> {
         } else {
             // Frames the connection queued itself (pongs) answer earlier input: first.
             p.sender.poll_transmit(&mut p.out.buf);
-            p.out.buf.extend_from_slice(frame);
+            sockeye_proto::extend_payload(&mut p.out.buf, frame);
         }
         Ok(self.status())
     }

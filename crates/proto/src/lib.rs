@@ -70,6 +70,7 @@ mod close;
 mod config;
 mod connection;
 mod control_queue;
+mod copy;
 mod error;
 mod events;
 mod extension;
@@ -83,6 +84,7 @@ mod utf8;
 pub mod test_support;
 
 pub use config::Config;
+pub use copy::{extend_payload, payload_to_vec, text_to_string};
 pub use connection::{Connection, Role, State};
 pub use error::{Error, TimeoutKind, Violation};
 pub use events::{Event, MessageKind, Recv};

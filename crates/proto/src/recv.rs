@@ -425,7 +425,7 @@ pub(crate) fn recv<'a>(
             if kind == MessageKind::Text && rx.utf8.feed(chunk).is_err() {
                 return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
             }
-            rx.buf.extend_from_slice(chunk);
+            crate::copy::extend_payload(&mut rx.buf, chunk);
             if !done {
                 continue;
             }

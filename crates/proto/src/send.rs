@@ -340,7 +340,7 @@ pub(crate) fn write_frame(
     out.reserve(header.len() + payload.len());
     out.extend_from_slice(&header);
     let at = out.len();
-    out.extend_from_slice(payload);
+    crate::copy::extend_payload(out, payload);
     if let Some(key) = mask {
         apply_mask(&mut out[at..], key, 0);
     }

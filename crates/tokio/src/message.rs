@@ -6,7 +6,7 @@ use core::ops::Deref;
 use bytes::Bytes;
 use bytestring::ByteString;
 use sockeye_driver::Event;
-use sockeye_proto::{CloseCode, MessageKind};
+use sockeye_proto::{CloseCode, MessageKind, payload_to_vec, text_to_string};
 
 /// Text that is valid UTF-8, on [`Bytes`]: cheap to clone and to slice, convertible to
 /// `Bytes` without a copy.
@@ -211,8 +211,11 @@ impl Message {
     /// handshake's events.
     pub(crate) fn from_event(event: Event<'_>) -> Option<Self> {
         Some(match event {
-            Event::Text(t) => Self::Text(Utf8Bytes::from(t)),
-            Event::Binary(b) => Self::Binary(Bytes::copy_from_slice(b)),
+            // Copied in pieces (`sockeye_proto::payload_to_vec`: glibc's large copies
+            // have a cliff on AMD processors); `Bytes::from` a vector of exact capacity
+            // takes it over without another copy.
+            Event::Text(t) => Self::Text(Utf8Bytes::from(text_to_string(t))),
+            Event::Binary(b) => Self::Binary(Bytes::from(payload_to_vec(b))),
             Event::Ping(p) => Self::Ping(Bytes::copy_from_slice(p)),
             Event::Pong(p) => Self::Pong(Bytes::copy_from_slice(p)),
             Event::Close { code, .. } if code == CloseCode::NO_STATUS_RECEIVED => Self::Close(None),
@@ -227,7 +230,7 @@ impl Message {
                 last,
             } => Self::Chunk(Chunk {
                 kind,
-                data: Bytes::copy_from_slice(data),
+                data: Bytes::from(payload_to_vec(data)),
                 first,
                 last,
             }),

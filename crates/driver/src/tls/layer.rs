@@ -402,7 +402,7 @@ fn drive<C: Records>(
                 while let Some(record) = traffic.next_record() {
                     let record = record.map_err(|e| TlsError::from(&e))?;
                     discard += record.discard;
-                    io.plain.extend_from_slice(record.payload);
+                    sockeye_proto::extend_payload(io.plain, record.payload);
                 }
             }
             ConnectionState::ReadEarlyData(mut early) => discard += C::skip_early_data(&mut early)?,
