@@ -5,26 +5,47 @@
 //! thread never see each other's bytes. It is taken out of its slot while in use: a
 //! transport whose own poll polls another connection (a tunnel) finds the slot empty and
 //! works with a fresh buffer instead of a shared one.
+//!
+//! The read buffer is a [`BytesMut`]: a large message is handed out as a slice of it
+//! (zero-copy, see `conn.rs`), which keeps that part of the allocation alive while the
+//! application holds the message. Reads go into what is left of the allocation while at
+//! least [`MIN_READ`] is; then a new one is made (or the old one reused in place, when
+//! nothing points into it any more, which is the steady state of an echo or a relay).
 
 use std::cell::{Cell, RefCell};
 
+use bytes::BytesMut;
 use sockeye_driver::Driver;
 
-/// The read size: what one `poll_read` may bring (the mio server reads 64 KiB too).
+/// The size of a new read buffer: what one `poll_read` may bring at most (the mio server
+/// reads 64 KiB too).
 pub(crate) const READ_LEN: usize = 64 << 10;
 
+/// Below this much room left, the next read gets a new (or reclaimed) buffer.
+pub(crate) const MIN_READ: usize = 16 << 10;
+
 thread_local! {
-    static READ: RefCell<Option<Box<[u8]>>> = const { RefCell::new(None) };
+    static READ: RefCell<Option<BytesMut>> = const { RefCell::new(None) };
     static OUTPUT: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
-/// Runs `f` with this thread's read buffer (`READ_LEN` bytes).
-pub(crate) fn with_read_buffer<R>(f: impl FnOnce(&mut [u8]) -> R) -> R {
-    let taken = READ.with(|slot| slot.borrow_mut().take());
-    let mut buf = taken.unwrap_or_else(|| vec![0u8; READ_LEN].into_boxed_slice());
-    let result = f(&mut buf);
+/// This thread's read buffer: empty, with room for at least [`MIN_READ`] bytes. Give it
+/// back with [`return_read_buffer`] (a connection keeps only what it stashes of it).
+pub(crate) fn take_read_buffer() -> BytesMut {
+    let mut buf = READ
+        .with(|slot| slot.borrow_mut().take())
+        .unwrap_or_default();
+    buf.clear();
+    if buf.capacity() < MIN_READ {
+        // Reuses the allocation in place when no message points into it any more.
+        buf.reserve(READ_LEN);
+    }
+    buf
+}
+
+/// Puts the read buffer back for the next connection polled on this thread.
+pub(crate) fn return_read_buffer(buf: BytesMut) {
     READ.with(|slot| *slot.borrow_mut() = Some(buf));
-    result
 }
 
 /// Lends this thread's output buffer to `driver` if the driver has none (it frames into
@@ -53,13 +74,40 @@ mod tests {
 
     #[test]
     fn nested_use_gets_its_own_read_buffer() {
-        with_read_buffer(|outer| {
-            outer[0] = 7;
-            with_read_buffer(|inner| {
-                assert_eq!(inner.len(), READ_LEN);
-                assert_eq!(inner[0], 0, "the nested call must not see the outer bytes");
-            });
-            assert_eq!(outer[0], 7);
-        });
+        let mut outer = take_read_buffer();
+        outer.extend_from_slice(&[7]);
+        let inner = take_read_buffer();
+        assert!(inner.is_empty() && inner.capacity() >= MIN_READ);
+        return_read_buffer(inner);
+        assert_eq!(&outer[..], &[7]);
+        return_read_buffer(outer);
+    }
+
+    #[test]
+    fn a_buffer_nothing_points_into_is_reused_in_place() {
+        let mut buf = take_read_buffer();
+        buf.extend_from_slice(&[1; READ_LEN - 100]);
+        let ptr = buf.as_ptr();
+        let message = buf.split_to(READ_LEN - 200).freeze();
+        return_read_buffer(buf);
+        // Room left is under MIN_READ and `message` holds the allocation: a new one.
+        let next = take_read_buffer();
+        assert_ne!(next.as_ptr(), ptr);
+        assert!(next.capacity() >= MIN_READ);
+        return_read_buffer(next);
+        drop(message);
+    }
+
+    #[test]
+    fn the_allocation_comes_back_once_the_messages_are_dropped() {
+        let mut buf = take_read_buffer();
+        let ptr = buf.as_ptr();
+        buf.extend_from_slice(&[1; READ_LEN - 100]);
+        let message = buf.split_to(READ_LEN - 200).freeze();
+        return_read_buffer(buf);
+        drop(message);
+        let next = take_read_buffer();
+        assert_eq!(next.as_ptr(), ptr, "reused in place, not reallocated");
+        return_read_buffer(next);
     }
 }

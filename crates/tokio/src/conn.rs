@@ -16,7 +16,14 @@
 //! write, once it is processed), shut our side down when the driver asks, run the timer at
 //! [`Driver::poll_timeout`] on tokio's clock, read and feed while the driver wants input.
 //! No protocol decision is made here: bytes in and out of the driver, and its events
-//! copied into owned [`Message`]s.
+//! turned into owned [`Message`]s.
+//!
+//! A binary message or a streamed chunk of at least [`ZERO_COPY_MIN`] bytes that the
+//! driver unmasked in place in the read buffer is handed out as a slice of that buffer
+//! (`Bytes`, no copy); smaller payloads, text (its `Utf8Bytes` would have to be checked
+//! again) and what the driver assembled or decrypted itself are copied. A message held
+//! by the application keeps its part of the read buffer's allocation (64 KiB) alive: at
+//! most 4 times its own size.
 
 use std::io;
 use std::pin::Pin;
@@ -25,18 +32,47 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use bytes::{Buf, Bytes, BytesMut};
 use sockeye_driver::{Closed, Driver, Event, SharedFrame, Stage};
 use sockeye_handshake::Request;
 use sockeye_proto::CloseCode;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 
-use crate::buffers::{lend_output, reclaim_output, with_read_buffer};
+use crate::buffers::{lend_output, reclaim_output, return_read_buffer, take_read_buffer};
+use crate::message::Chunk;
 use crate::{Error, Message};
+
+/// The smallest payload handed out as a slice of the read buffer rather than copied.
+pub(crate) const ZERO_COPY_MIN: usize = 16 << 10;
 
 /// `now` on tokio's clock (paused and advanced in tests like every tokio timer).
 pub(crate) fn now() -> Instant {
     tokio::time::Instant::now().into_std()
+}
+
+/// How a message is made once the driver's event no longer borrows the input.
+enum Shared {
+    /// Copied out of the event (or no message: a handshake event).
+    Copied(Option<Message>),
+    /// A binary message at this range of the input.
+    Binary(core::ops::Range<usize>),
+    /// A streamed chunk at this range of the input.
+    Chunk(core::ops::Range<usize>, sockeye_proto::MessageKind, bool, bool),
+}
+
+/// Where `data` lies in the input `base..base + len`, if it lies there and is large
+/// enough to be worth sharing (the driver's own buffers, and small payloads, are copied).
+fn in_input(base: usize, len: usize, data: &[u8]) -> Option<core::ops::Range<usize>> {
+    let start = (data.as_ptr() as usize).checked_sub(base)?;
+    let end = start.checked_add(data.len())?;
+    (data.len() >= ZERO_COPY_MIN && end <= len).then_some(start..end)
+}
+
+/// Splits the first `used` bytes off `input` and returns `range` of them, without a copy.
+fn split_off(input: &mut BytesMut, used: usize, range: core::ops::Range<usize>) -> Bytes {
+    let head = input.split_to(used.min(input.len())).freeze();
+    head.slice(range.start.min(head.len())..range.end.min(head.len()))
 }
 
 /// A transport and the driver of its connection.
@@ -49,10 +85,9 @@ pub(crate) struct Conn<S> {
     /// The error that ended the connection, handed out after the message before it
     /// (boxed: rare, and an idle connection pays a pointer for it).
     failure: Option<Box<Error>>,
-    /// Input read but not yet given to the driver: `stash[stash_at..]`. Empty (and
-    /// without capacity) unless a read held more than one message.
-    stash: Vec<u8>,
-    stash_at: usize,
+    /// Input read but not yet given to the driver (a part of a read buffer). Empty and
+    /// pointing at no allocation unless a read held more than one message.
+    stash: BytesMut,
     /// The driver may hold events for input it was given already: call `recv` (with the
     /// stash, possibly empty) before reading again.
     more: bool,
@@ -76,8 +111,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             driver,
             message: None,
             failure: None,
-            stash: Vec::new(),
-            stash_at: 0,
+            stash: BytesMut::new(),
             more: false,
             timer: None,
             masks_failed,
@@ -197,59 +231,59 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Feeds the stashed input up to its next message.
     fn feed_stash(&mut self, now: Instant) {
         let mut stash = core::mem::take(&mut self.stash);
-        let at = self.stash_at.min(stash.len());
-        let used = self.feed(stash.get_mut(at..).unwrap_or_default(), now);
-        self.stash_at = at + used;
-        if self.stash_at < stash.len() {
+        self.feed(&mut stash, now);
+        if !stash.is_empty() {
             self.stash = stash;
-        } else {
-            // Drained: an idle connection holds no input buffer.
-            self.stash_at = 0;
         }
+        // Drained: dropped, so an idle connection holds no part of a read buffer.
     }
 
     /// One read into this thread's buffer, fed to the driver; the rest is stashed if
     /// feeding stopped early.
     fn poll_read(&mut self, cx: &mut Context<'_>, now: Instant) -> Poll<()> {
-        with_read_buffer(|buf| {
-            let mut read = ReadBuf::new(buf);
-            let polled = Pin::new(&mut self.io).poll_read(cx, &mut read);
-            let n = read.filled().len();
-            match polled {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(())) if n == 0 => {
-                    if let Err(e) = self.driver.recv_eof(now) {
-                        let e = Error::from_driver(e, &mut self.driver);
-                        self.fail(e);
-                    }
+        let mut buf = take_read_buffer();
+        let polled = tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut buf);
+        let ready = match polled {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(0)) => {
+                if let Err(e) = self.driver.recv_eof(now) {
+                    let e = Error::from_driver(e, &mut self.driver);
+                    self.fail(e);
                 }
-                Poll::Ready(Ok(())) => {
-                    let input = buf.get_mut(..n).unwrap_or_default();
-                    let used = self.feed(input, now);
-                    if let Some(rest) = input.get(used..)
-                        && !rest.is_empty()
-                    {
-                        // `more` is set: this is fed before anything is read again.
-                        self.stash.extend_from_slice(rest);
-                        self.stash_at = 0;
-                    }
-                }
-                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
-                Poll::Ready(Err(e)) => {
-                    // Reset by the peer or another hard error: nothing more can be sent.
-                    self.driver.abort();
-                    self.fail(Error::Io(e));
-                }
+                Poll::Ready(())
             }
-            Poll::Ready(())
-        })
+            Poll::Ready(Ok(_)) => {
+                self.feed(&mut buf, now);
+                // `more` is set: the rest is fed before anything is read again. A small
+                // rest is copied out, so that a connection whose message waits to be
+                // taken does not keep a whole read buffer alive for it.
+                if buf.len() >= ZERO_COPY_MIN {
+                    self.stash = buf.split();
+                } else if !buf.is_empty() {
+                    self.stash = BytesMut::from(&buf[..]);
+                    buf.clear();
+                }
+                Poll::Ready(())
+            }
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => Poll::Ready(()),
+            Poll::Ready(Err(e)) => {
+                // Reset by the peer or another hard error: nothing more can be sent.
+                self.driver.abort();
+                self.fail(Error::Io(e));
+                Poll::Ready(())
+            }
+        };
+        return_read_buffer(buf);
+        ready
     }
 
-    /// Gives `input` to the driver until its first message, or until it has no event;
-    /// returns the bytes used. After a message `more` is set: the driver may hold more
-    /// (the rest of `input`, or decoded output of the bytes it took).
-    fn feed(&mut self, input: &mut [u8], now: Instant) -> usize {
+    /// Gives `input` to the driver until its first message, or until it has no event,
+    /// and removes what it used from `input`. After a message `more` is set: the driver
+    /// may hold more (the rest of `input`, or decoded output of the bytes it took).
+    fn feed(&mut self, input: &mut BytesMut, now: Instant) {
         let mut at = 0;
+        let base = input.as_ptr() as usize;
+        let len = input.len();
         loop {
             let rest = input.get_mut(at..).unwrap_or_default();
             let r = match self.driver.recv(rest, now) {
@@ -259,32 +293,68 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                     self.more = false;
                     let e = Error::from_driver(e, &mut self.driver);
                     self.fail(e);
-                    return input.len();
+                    input.clear();
+                    return;
                 }
             };
             at += r.consumed;
             let Some(event) = r.event else {
                 self.more = false;
-                return at;
+                input.advance(at);
+                return;
             };
-            match event {
+            let message = match event {
                 Event::Request(request) => {
                     // The bytes after the head are the client's first frames: they wait
                     // for the decision.
                     self.request = Some(Box::new(request.clone()));
                     self.more = true;
-                    return at;
+                    input.advance(at);
+                    return;
                 }
                 // The bytes after the 101 are the server's first frames: on.
-                Event::Open { protocol } => self.protocol = protocol.map(Into::into),
-                event => {
-                    if let Some(message) = Message::from_event(event) {
-                        self.message = Some(message);
-                        self.more = true;
-                        return at;
-                    }
+                Event::Open { protocol } => {
+                    self.protocol = protocol.map(Into::into);
+                    continue;
                 }
-            }
+                Event::Binary(data) => match in_input(base, len, data) {
+                    Some(range) => Shared::Binary(range),
+                    None => Shared::Copied(Message::from_event(Event::Binary(data))),
+                },
+                Event::Chunk {
+                    kind,
+                    data,
+                    first,
+                    last,
+                } => match in_input(base, len, data) {
+                    Some(range) => Shared::Chunk(range, kind, first, last),
+                    None => Shared::Copied(Message::from_event(Event::Chunk {
+                        kind,
+                        data,
+                        first,
+                        last,
+                    })),
+                },
+                event => Shared::Copied(Message::from_event(event)),
+            };
+            // The event's borrow of `input` is over: the payload may be split off.
+            let message = match message {
+                Shared::Copied(None) => continue,
+                Shared::Copied(Some(message)) => {
+                    input.advance(at);
+                    message
+                }
+                Shared::Binary(range) => Message::Binary(split_off(input, at, range)),
+                Shared::Chunk(range, kind, first, last) => Message::Chunk(Chunk {
+                    kind,
+                    data: split_off(input, at, range),
+                    first,
+                    last,
+                }),
+            };
+            self.message = Some(message);
+            self.more = true;
+            return;
         }
     }
 
