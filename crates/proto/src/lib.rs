@@ -84,8 +84,8 @@ mod utf8;
 pub mod test_support;
 
 pub use config::Config;
-pub use copy::{extend_payload, payload_to_vec, text_to_string};
 pub use connection::{Connection, Role, State};
+pub use copy::{extend_payload, payload_to_vec, text_to_string};
 pub use error::{Error, TimeoutKind, Violation};
 pub use events::{Event, MessageKind, Recv};
 pub use extension::{Decoded, Extension, ExtensionError};

@@ -58,7 +58,12 @@ enum Shared {
     /// A binary message at this range of the input.
     Binary(core::ops::Range<usize>),
     /// A streamed chunk at this range of the input.
-    Chunk(core::ops::Range<usize>, sockeye_proto::MessageKind, bool, bool),
+    Chunk(
+        core::ops::Range<usize>,
+        sockeye_proto::MessageKind,
+        bool,
+        bool,
+    ),
 }
 
 /// Where `data` lies in the input `base..base + len`, if it lies there and is large
