@@ -124,6 +124,7 @@ mod deflate;
 mod error;
 mod extensions;
 mod headers;
+mod http;
 mod limits;
 mod origin;
 mod request;
@@ -142,6 +143,7 @@ pub use deflate::{
 pub use error::{BuildError, RequestError, ResponseError};
 pub use extensions::{Extension, ExtensionParam};
 pub use headers::Headers;
+pub use http::{HttpRequest, Incoming, Method};
 pub use limits::{DEFAULT_MAX_HEAD_LEN, DEFAULT_MAX_HEADERS, DEFAULT_MAX_LINE_LEN, Limits};
 pub use origin::OriginAllowList;
 pub use request::{Request, RequestParser};

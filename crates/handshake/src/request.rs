@@ -38,16 +38,26 @@ impl RequestParser {
     /// A [`RequestError`] names the rule broken; send its
     /// [`response`](RequestError::write_response) and close the connection.
     pub fn parse(&mut self, buf: &[u8]) -> Result<Status<Request>, RequestError> {
+        match self.next_complete_head(buf)? {
+            Some((head, header_lines)) => {
+                Request::parse_head(head, header_lines).map(Status::Complete)
+            }
+            None => Ok(Status::Incomplete),
+        }
+    }
+
+    /// The head and its header line count once it is complete (limits enforced).
+    pub(crate) fn next_complete_head<'b>(
+        &mut self,
+        buf: &'b [u8],
+    ) -> Result<Option<(&'b [u8], usize)>, RequestError> {
         // First, on every call: the verdict on these bytes must not depend on how they
         // were split (a whole head breaking a cap and a prefix of it would otherwise get
         // different errors).
         if !method_may_be_valid(buf) {
             return Err(RequestError::Malformed);
         }
-        match self.scanner.next_head(buf, &self.limits)? {
-            Some((head, header_lines)) => Request::parse(head, header_lines).map(Status::Complete),
-            None => Ok(Status::Incomplete),
-        }
+        Ok(self.scanner.next_head(buf, &self.limits)?)
     }
 
     /// Bytes examined so far by this parser (scanning and the final parse), over its whole
@@ -130,7 +140,7 @@ fn once(slot: &mut Option<Span>, value: Span, name: &'static str, dup: &mut Opti
 
 impl Request {
     /// Parses and validates a complete head (`head` ends with the blank line).
-    fn parse(head: &[u8], header_lines: usize) -> Result<Self, RequestError> {
+    pub(crate) fn parse_head(head: &[u8], header_lines: usize) -> Result<Self, RequestError> {
         let mut slots = vec![httparse::EMPTY_HEADER; header_lines];
         let mut req = httparse::Request::new(&mut slots);
         match req.parse(head) {

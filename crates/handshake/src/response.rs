@@ -183,7 +183,8 @@ impl Accept {
 
 /// A server's decision to refuse, with a status, headers and a body (e.g. `401` with
 /// `WWW-Authenticate`, `302` with `Location`). The response always carries
-/// `Connection: close` and `Content-Length`.
+/// `Connection: close` and `Content-Length`. It is also the answer to a plain
+/// [`HttpRequest`](crate::HttpRequest), with any status from 200 (a page, an asset).
 ///
 /// ```
 /// use sockeye_handshake::Reject;
@@ -269,5 +270,15 @@ impl Reject {
             self.body.len()
         );
         out.extend_from_slice(&self.body);
+    }
+
+    /// Appends the response to a plain request with `method`: for `HEAD`, the same head
+    /// (its `Content-Length` too) without the body (RFC 9110 §9.3.2).
+    pub fn write_for(&self, method: crate::Method, out: &mut Vec<u8>) {
+        let start = out.len();
+        self.write(out);
+        if method == crate::Method::Head {
+            out.truncate(out.len().saturating_sub(self.body.len()).max(start));
+        }
     }
 }
