@@ -40,6 +40,12 @@ pub struct DriverConfig {
     /// Caps on the HTTP head read in the handshake (default 8 KiB, 64 headers, 4 KiB
     /// lines).
     pub handshake_limits: Limits,
+    /// Server: answer plain HTTP `GET` and `HEAD` requests (no `Upgrade` header) through
+    /// [`Event::Http`](crate::Event::Http) and [`Driver::respond`](crate::Driver::respond)
+    /// instead of refusing them as broken handshakes, so one port serves a page and its
+    /// WebSocket. The head limits and the handshake deadline apply to them as to an
+    /// upgrade; every response closes the connection. Default `false`.
+    pub serve_http: bool,
     /// Queued output above which the driver stops asking for input
     /// ([`Driver::wants_read`](crate::Driver::wants_read) is false) until it drains to
     /// half of it, and sends report [`Sent::AboveHighWater`](crate::Sent::AboveHighWater).
@@ -94,6 +100,7 @@ impl DriverConfig {
             handshake_timeout: Self::DEFAULT_HANDSHAKE_TIMEOUT,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             handshake_limits: Limits::new(),
+            serve_http: false,
             write_high_water: Self::DEFAULT_WRITE_HIGH_WATER,
             max_write_buffer: Self::DEFAULT_MAX_WRITE_BUFFER,
             overflow: OverflowPolicy::Close,

@@ -114,6 +114,7 @@ impl Driver {
             buf: Vec::new(),
             deadline: now + config.handshake_timeout,
             request: None,
+            http: None,
         }));
         #[cfg(feature = "tls")]
         let tls = config
@@ -370,7 +371,7 @@ impl Driver {
         match &self.phase {
             Phase::Open(o) => !self.paused && !o.peer_eof,
             Phase::Closing(c) => !c.peer_eof,
-            Phase::Accepting(a) => a.request.is_none(),
+            Phase::Accepting(a) => !a.pending(),
             Phase::Connecting(c) => c.connected,
             Phase::Done => false,
         }

@@ -1,6 +1,6 @@
 //! What [`Driver::recv`](crate::Driver::recv) hands back.
 
-use sockeye_handshake::Request;
+use sockeye_handshake::{HttpRequest, Request};
 use sockeye_proto::{CloseCode, MessageKind};
 
 use crate::Outbox;
@@ -15,6 +15,11 @@ pub enum Event<'a> {
     /// or [`Driver::refuse`](crate::Driver::refuse) before giving more input; the bytes
     /// after `consumed` are the client's first frames.
     Request(&'a Request),
+    /// Server, with [`DriverConfig::serve_http`](crate::DriverConfig::serve_http): a
+    /// complete plain `GET` or `HEAD` request. Answer with
+    /// [`Driver::respond`](crate::Driver::respond); the connection ends once the response
+    /// is written.
+    Http(&'a HttpRequest),
     /// Client: the server's `101` arrived and checked out (§4.1); messages may flow. The
     /// bytes after `consumed` are the server's first frames.
     Open {

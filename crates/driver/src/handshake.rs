@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use sockeye_handshake::{Accept, Outcome, Reject, RequestError, Status};
+use sockeye_handshake::{Accept, Incoming, Outcome, Reject, RequestError, Status};
 use sockeye_proto::Connection;
 
 use crate::driver::{Closing, Core, Open, Phase, Rejection};
@@ -24,7 +24,7 @@ impl<'a> Core<'a> {
         let Phase::Accepting(a) = &mut *self.phase else {
             return Err(Error::NoRequest);
         };
-        if a.request.is_some() {
+        if a.pending() {
             return Err(Error::DecisionPending);
         }
         let before = a.buf.len();
@@ -35,23 +35,42 @@ impl<'a> Core<'a> {
         );
         a.buf.extend_from_slice(take);
         let taken = take.len();
-        match a.parser.parse(&a.buf) {
+        let parsed = if self.config.serve_http {
+            a.parser.parse_incoming(&a.buf)
+        } else {
+            a.parser.parse(&a.buf).map(|s| s.map(Incoming::Upgrade))
+        };
+        match parsed {
             Ok(Status::Incomplete) => Ok(Recv {
                 consumed: taken,
                 event: None,
                 outbox: Outbox::inert(),
             }),
-            Ok(Status::Complete(request)) => {
+            Ok(Status::Complete(incoming)) => {
                 // The head ends in this input (it had not before it).
-                let consumed = request.head_len().saturating_sub(before).min(taken);
+                let head_len = match &incoming {
+                    Incoming::Upgrade(r) => r.head_len(),
+                    Incoming::Http(r) => r.head_len(),
+                    _ => 0,
+                };
+                let consumed = head_len.saturating_sub(before).min(taken);
                 a.buf = Vec::new();
-                a.request = Some(request);
+                match incoming {
+                    Incoming::Upgrade(r) => a.request = Some(r),
+                    Incoming::Http(r) => a.http = Some(r),
+                    _ => return Err(Error::NoRequest),
+                }
                 let Phase::Accepting(a) = self.phase else {
                     return Err(Error::NoRequest);
                 };
+                let event = match (&a.request, &a.http) {
+                    (Some(r), _) => Some(Event::Request(r)),
+                    (None, Some(r)) => Some(Event::Http(r)),
+                    (None, None) => None,
+                };
                 Ok(Recv {
                     consumed,
-                    event: a.request.as_ref().map(Event::Request),
+                    event,
                     outbox: Outbox::inert(),
                 })
             }
@@ -222,6 +241,25 @@ impl Driver {
     pub fn refuse(&mut self, error: &RequestError, now: Instant) -> Result<(), Error> {
         self.take_request()?;
         error.write_response(&mut self.out.buf);
+        self.phase = self.closing(now);
+        Ok(())
+    }
+
+    /// Server: answers the plain request of the last [`Event::Http`] with `response` (a
+    /// page, an asset, a `404`...); for `HEAD`, its head only (RFC 9110 §9.3.2). The
+    /// connection ends once it is written.
+    ///
+    /// # Errors
+    /// [`Error::NoRequest`] without a pending plain request.
+    pub fn respond(&mut self, response: &Reject, now: Instant) -> Result<(), Error> {
+        self.advance();
+        let Phase::Accepting(a) = &mut self.phase else {
+            return Err(Error::NoRequest);
+        };
+        let Some(request) = a.http.take() else {
+            return Err(Error::NoRequest);
+        };
+        response.write_for(request.method(), &mut self.out.buf);
         self.phase = self.closing(now);
         Ok(())
     }

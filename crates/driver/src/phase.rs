@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use sockeye_handshake::{Accepted, ClientHandshake, Request, RequestParser};
+use sockeye_handshake::{Accepted, ClientHandshake, HttpRequest, Request, RequestParser};
 use sockeye_proto::{CloseCode, Connection, MaskSource};
 
 use crate::closed::Closed;
@@ -30,6 +30,15 @@ pub(crate) struct Accepting {
     pub(crate) deadline: Instant,
     /// A complete request waiting for the application's decision.
     pub(crate) request: Option<Request>,
+    /// With [`DriverConfig::serve_http`]: a plain request waiting for its response.
+    pub(crate) http: Option<HttpRequest>,
+}
+
+impl Accepting {
+    /// Whether a complete request (upgrade or plain) waits for the application.
+    pub(crate) fn pending(&self) -> bool {
+        self.request.is_some() || self.http.is_some()
+    }
 }
 
 /// Client handshake: connect, request sent, response head so far.

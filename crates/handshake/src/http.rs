@@ -60,7 +60,9 @@ impl RequestParser {
         };
         match HttpRequest::parse(head, lines)? {
             Some(http) => Ok(Status::Complete(Incoming::Http(http))),
-            None => Request::parse_head(head, lines).map(|r| Status::Complete(Incoming::Upgrade(r))),
+            None => {
+                Request::parse_head(head, lines).map(|r| Status::Complete(Incoming::Upgrade(r)))
+            }
         }
     }
 }
@@ -189,7 +191,10 @@ mod tests {
         assert_eq!((r.path(), r.query()), ("/app.js", Some("v=2")));
         assert_eq!(r.headers().get_str("accept"), Some("*/*"));
         let r = http("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
-        assert_eq!((r.method(), r.target(), r.query()), (Method::Head, "/", None));
+        assert_eq!(
+            (r.method(), r.target(), r.query()),
+            (Method::Head, "/", None)
+        );
     }
 
     #[test]
@@ -211,17 +216,35 @@ mod tests {
     #[test]
     fn broken_plain_requests_are_refused() {
         let cases = [
-            ("GET / HTTP/1.0\r\nHost: a\r\n\r\n", RequestError::HttpVersionTooOld),
-            ("GET * HTTP/1.1\r\nHost: a\r\n\r\n", RequestError::InvalidTarget),
+            (
+                "GET / HTTP/1.0\r\nHost: a\r\n\r\n",
+                RequestError::HttpVersionTooOld,
+            ),
+            (
+                "GET * HTTP/1.1\r\nHost: a\r\n\r\n",
+                RequestError::InvalidTarget,
+            ),
             ("GET / HTTP/1.1\r\n\r\n", RequestError::MissingHost),
-            ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", RequestError::DuplicateHeader("Host")),
-            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", RequestError::UnexpectedBody),
-            ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", RequestError::UnexpectedBody),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                RequestError::DuplicateHeader("Host"),
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n",
+                RequestError::UnexpectedBody,
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+                RequestError::UnexpectedBody,
+            ),
         ];
         for (head, want) in cases {
             assert_eq!(incoming(head), Err(want), "{head:?}");
         }
-        assert_eq!(incoming("GET / HTTP/1.1\r\nHost: a\r\n"), Ok(Status::Incomplete));
+        assert_eq!(
+            incoming("GET / HTTP/1.1\r\nHost: a\r\n"),
+            Ok(Status::Incomplete)
+        );
     }
 
     #[test]
@@ -241,7 +264,15 @@ mod tests {
         page.write_for(Method::Get, &mut get);
         page.write_for(Method::Head, &mut head);
         assert!(get.ends_with(b"\r\n\r\n<p>hi</p>"));
-        assert_eq!(&get[..get.len() - 9], &head[..], "same head, Content-Length: 9 included");
-        assert!(String::from_utf8(head).unwrap().contains("Content-Length: 9\r\n"));
+        assert_eq!(
+            &get[..get.len() - 9],
+            &head[..],
+            "same head, Content-Length: 9 included"
+        );
+        assert!(
+            String::from_utf8(head)
+                .unwrap()
+                .contains("Content-Length: 9\r\n")
+        );
     }
 }

@@ -23,6 +23,16 @@ pub enum Status<T> {
     Incomplete,
 }
 
+impl<T> Status<T> {
+    /// The complete result through `f`; `Incomplete` stays so.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Status<U> {
+        match self {
+            Self::Complete(t) => Status::Complete(f(t)),
+            Self::Incomplete => Status::Incomplete,
+        }
+    }
+}
+
 /// A cap the scanner enforced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ScanError {
