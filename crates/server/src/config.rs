@@ -98,9 +98,11 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
-    /// The per-connection part, for the drivers: `streaming` as the handler needs.
-    pub(crate) fn driver_config(&self, streaming: bool) -> DriverConfig {
+    /// The per-connection part, for the drivers: `streaming` and `serve_http` as the
+    /// handler needs.
+    pub(crate) fn driver_config(&self, streaming: bool, serve_http: bool) -> DriverConfig {
         let mut config = DriverConfig::default();
+        config.serve_http = serve_http;
         config.connection = self.connection.clone();
         config.connection.streaming = streaming;
         config.handshake_timeout = self.handshake_timeout;

@@ -48,6 +48,15 @@ impl<H: Handler> Worker<H> {
                 decide(handler, driver, state, id, decision, now, stats);
                 continue;
             }
+            if let Event::Http(request) = event {
+                let response = catch_unwind(AssertUnwindSafe(|| handler.on_http(request)))
+                    .unwrap_or_else(|_panic| crate::assets::status(500));
+                event!(debug, conn = %id, path = request.path(), status = response.status(), "http");
+                stats.http_responses += 1;
+                // The request is pending: answering it cannot fail.
+                let _ = driver.respond(&response, now);
+                continue;
+            }
             if matches!(
                 event,
                 Event::Text(_) | Event::Binary(_) | Event::Chunk { last: true, .. }

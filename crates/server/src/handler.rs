@@ -1,7 +1,7 @@
 //! What the application implements ([`Handler`]) and what it is handed ([`Context`]).
 
 use sockeye_driver::{Outbox, SendError, Sent};
-use sockeye_handshake::{Accept, Reject, Request, RequestError};
+use sockeye_handshake::{Accept, HttpRequest, Reject, Request, RequestError};
 use sockeye_proto::CloseCode;
 
 use crate::{Closed, ConnId, ServerHandle};
@@ -54,6 +54,21 @@ pub trait Handler: Send + Sync + 'static {
     /// A valid opening handshake arrived: accept it (choosing a subprotocol, adding
     /// headers) with the connection's initial state, or refuse it.
     fn on_open(&self, request: &Request, id: ConnId) -> Result<(Self::State, Accept), Refusal>;
+
+    /// Answer plain HTTP `GET` and `HEAD` requests (no `Upgrade` header) on the WebSocket
+    /// port with [`Handler::on_http`]: a page and its assets come from the same server as
+    /// its WebSocket. The head limits and the handshake deadline of the upgrade apply;
+    /// each response closes its connection. Default `false`: such requests are refused
+    /// as broken handshakes (`426`/`400`).
+    const SERVES_HTTP: bool = false;
+
+    /// With [`Handler::SERVES_HTTP`]: the response to a plain request (see
+    /// [`Assets`](crate::Assets) for pages and files); for `HEAD` only its head is sent.
+    /// Default: `404`. A panic here answers `500`.
+    fn on_http(&self, request: &HttpRequest) -> Reject {
+        let _ = request;
+        crate::assets::status(404)
+    }
 
     /// A whole message arrived. Reply through `cx` (no copy of the message is made).
     fn on_message(&self, cx: &mut Context<'_>, state: &mut Self::State, message: Message<'_>);

@@ -52,6 +52,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod assets;
 mod config;
 mod conn;
 mod dispatch;
@@ -67,6 +68,7 @@ mod timers;
 mod trace;
 mod worker;
 
+pub use assets::{Assets, content_type};
 pub use config::ServerConfig;
 pub use echo::Echo;
 pub use error::{Error, SendError};
@@ -79,6 +81,8 @@ pub use server::Server;
 #[cfg(feature = "tls")]
 pub use sockeye_driver::tls;
 pub use sockeye_driver::{Closed, ClosedBy, DeflateConfig, OverflowPolicy};
-pub use sockeye_handshake::{Accept, Extension, Limits, OriginAllowList, Reject, Request};
+pub use sockeye_handshake::{
+    Accept, Extension, HttpRequest, Limits, Method, OriginAllowList, Reject, Request,
+};
 pub use sockeye_proto::{CloseCode, Config as ConnectionConfig, MessageKind};
 pub use stats::Stats;

@@ -117,7 +117,7 @@ impl Server {
                 handler: handler.clone(),
                 config: config.clone(),
                 // Each loop its own: its own shared compressor.
-                driver_config: Arc::new(config.driver_config(H::STREAMING)),
+                driver_config: Arc::new(config.driver_config(H::STREAMING, H::SERVES_HTTP)),
                 handle: handle.clone(),
                 resume: Vec::new(),
                 dirty: Vec::new(),

@@ -25,6 +25,8 @@ pub struct Stats {
     pub upgraded: u64,
     /// Upgrade requests answered with an HTTP error, by status (400, 403, 404, 426, 431...).
     pub refused: BTreeMap<u16, u64>,
+    /// Plain HTTP requests answered ([`Handler::SERVES_HTTP`](crate::Handler::SERVES_HTTP)).
+    pub http_responses: u64,
     /// Opening handshakes that ended with no response: timed out, the peer went away, or
     /// TLS failed.
     pub handshake_failed: u64,
@@ -62,6 +64,7 @@ impl Stats {
         for (status, n) in &other.refused {
             *self.refused.entry(*status).or_default() += n;
         }
+        self.http_responses += other.http_responses;
         self.handshake_failed += other.handshake_failed;
         self.messages_in += other.messages_in;
         self.messages_out += other.messages_out;
