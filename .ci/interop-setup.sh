@@ -2,7 +2,8 @@
 # Installs the interop peers (WebSocket implementations no one here wrote) from the
 # package registries, idempotently: whatever is already present is skipped.
 #
-#   - Python `websockets` and `wsproto` (PyPI) in the venv target/interop/venv
+#   - Python `websockets`, `wsproto` and `playwright` (PyPI) in the venv target/interop/venv
+#     (Playwright drives Debian's chromium through `executable_path`: no browser download)
 #   - Node `ws` (npm) under target/interop/node
 #   - Debian `chromium` (apt, needs root), for the headless-browser test
 #
@@ -17,6 +18,7 @@ set -euo pipefail
 
 WEBSOCKETS_VERSION="${WEBSOCKETS_VERSION:-17.4}"
 WSPROTO_VERSION="${WSPROTO_VERSION:-1.3.2}"
+PLAYWRIGHT_VERSION="${PLAYWRIGHT_VERSION:-1.65.2}"
 WS_VERSION="${WS_VERSION:-8.23.0}"
 cd "$(dirname "$0")/.."
 
@@ -40,12 +42,13 @@ if [ ! -x "$venv/bin/python" ]; then
   say "creating the venv $venv"
   python3 -m venv "$venv"
 fi
-if "$venv/bin/python" -c 'import websockets, wsproto' >/dev/null 2>&1; then
-  say "python websockets and wsproto present"
+if "$venv/bin/python" -c 'import websockets, wsproto, playwright' >/dev/null 2>&1; then
+  say "python websockets, wsproto and playwright present"
 else
-  say "pip install websockets==$WEBSOCKETS_VERSION wsproto==$WSPROTO_VERSION"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-    "websockets==$WEBSOCKETS_VERSION" "wsproto==$WSPROTO_VERSION"
+  say "pip install websockets==$WEBSOCKETS_VERSION wsproto==$WSPROTO_VERSION playwright==$PLAYWRIGHT_VERSION"
+  # PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: the package alone; the browser is Debian's.
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    "websockets==$WEBSOCKETS_VERSION" "wsproto==$WSPROTO_VERSION" "playwright==$PLAYWRIGHT_VERSION"
 fi
 
 # --- Node ws -------------------------------------------------------------------------
@@ -88,6 +91,7 @@ fi
   echo "python $("$venv/bin/python" -c 'import platform; print(platform.python_version())')"
   echo "websockets $("$venv/bin/python" -c 'import websockets; print(websockets.__version__)')"
   echo "wsproto $("$venv/bin/python" -c 'from importlib.metadata import version; print(version("wsproto"))')"
+  echo "playwright $("$venv/bin/python" -c 'from importlib.metadata import version; print(version("playwright"))')"
   echo "node $(node --version)"
   echo "ws $(node -p "require('$node_dir/node_modules/ws/package.json').version")"
   echo "chromium $("$chromium_bin" --version 2>/dev/null | tr -s ' ' | sed 's/ *$//')"

@@ -1,82 +1,201 @@
-//! A chat room: every text message is broadcast to everyone in the room (framed once).
+//! A chat room in the browser: the page at `/`, the WebSocket at `/chat`, on one port.
 //!
 //! ```text
 //! cargo run --release -p sockeye-server --example chat -- 127.0.0.1:9002
-//! cargo run --release -p sockeye-cli -- connect ws://127.0.0.1:9002/chat   # in two terminals
+//! # then open http://127.0.0.1:9002/ in two browser windows
 //! ```
 //!
-//! Or from a browser's devtools console:
-//! `ws = new WebSocket("ws://127.0.0.1:9002/chat"); ws.onmessage = e => console.log(e.data); ws.send("hi")`
-#![allow(clippy::print_stdout)]
+//! Nicknames, join and leave notices, a presence list, and the last 50 lines for a
+//! newcomer. Each line is framed once and the same bytes go to every member
+//! ([`ServerHandle::broadcast_text_to`]). A member who stops reading is the server's
+//! business, not the room's: once a member's unsent output passes
+//! [`ServerConfig::max_write_buffer`] (1 MiB here) the server closes it with 1008 (policy
+//! violation, [`OverflowPolicy::Close`](sockeye_server::OverflowPolicy)), its leave is
+//! announced, and everyone else goes on.
+//!
+//! The protocol, JSON text messages. Client to server: `{"type":"join","name":N}` first,
+//! then `{"type":"say","text":T}`. Server to client: `welcome` (your name, the members,
+//! the history), `presence` (the members, and who joined or left), `line` (name, text,
+//! server time in ms). `--tls` serves `https://` and `wss://` with a development
+//! certificate; Ctrl-C or SIGTERM closes every member with 1001 (going away).
 
-use std::collections::HashSet;
+mod demo;
+
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 
+use serde_json::{Value, json};
 use sockeye_server::{
-    Accept, Closed, ConnId, Context, Handler, Message, Refusal, Reject, Request, Server,
-    ServerConfig,
+    Accept, CloseCode, Closed, ConnId, Context, Handler, HttpRequest, Message, Refusal, Reject,
+    Request, ServerConfig, ServerHandle,
 };
 
-#[derive(Default)]
+/// Lines a newcomer gets.
+const HISTORY: usize = 50;
+/// Longest nickname, in characters.
+const MAX_NAME: usize = 24;
+/// Longest line, in characters (longer ones are cut).
+const MAX_LINE: usize = 2000;
+
 struct Chat {
-    members: Mutex<HashSet<ConnId>>,
+    assets: sockeye_server::Assets,
+    room: Mutex<Room>,
+    handle: demo::LateHandle,
+}
+
+#[derive(Default)]
+struct Room {
+    /// Joined members by connection, with their nicknames.
+    members: BTreeMap<ConnId, String>,
+    /// The last lines, as sent (JSON).
+    history: VecDeque<String>,
+}
+
+impl Room {
+    /// The members' names, sorted.
+    fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.members.values().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+
+    fn ids(&self) -> Vec<ConnId> {
+        self.members.keys().copied().collect()
+    }
+
+    /// `wanted`, trimmed and cut, made unique in the room.
+    fn unique_name(&self, wanted: &str, id: ConnId) -> String {
+        let base: String = wanted.trim().chars().take(MAX_NAME).collect();
+        let base = if base.is_empty() {
+            format!("guest-{id}")
+        } else {
+            base
+        };
+        let taken = |n: &str| self.members.values().any(|m| m == n);
+        if !taken(&base) {
+            return base;
+        }
+        (2..)
+            .map(|i| format!("{base}-{i}"))
+            .find(|n| !taken(n))
+            .unwrap_or(base)
+    }
 }
 
 impl Chat {
-    fn everyone(&self) -> Vec<ConnId> {
-        self.members
+    fn handle(&self) -> Option<&ServerHandle> {
+        self.handle.get()
+    }
+
+    fn room(&self) -> std::sync::MutexGuard<'_, Room> {
+        self.room
             .lock()
-            .map(|m| m.iter().copied().collect())
-            .unwrap_or_default()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn join(&self, cx: &mut Context<'_>, me: &mut Option<String>, wanted: &str) {
+        if me.is_some() {
+            return;
+        }
+        let mut room = self.room();
+        let name = room.unique_name(wanted, cx.id());
+        room.members.insert(cx.id(), name.clone());
+        let welcome = json!({
+            "type": "welcome",
+            "you": name,
+            "members": room.names(),
+            "history": room.history.iter().map(|l| serde_json::from_str::<Value>(l).unwrap_or(Value::Null)).collect::<Vec<_>>(),
+        });
+        let _ = cx.send_text(&welcome.to_string());
+        let others: Vec<ConnId> = room.ids().into_iter().filter(|&i| i != cx.id()).collect();
+        let presence = json!({"type": "presence", "members": room.names(), "joined": name});
+        let _ = cx
+            .handle()
+            .broadcast_text_to(&others, &presence.to_string());
+        *me = Some(name);
+    }
+
+    fn say(&self, cx: &mut Context<'_>, me: &str, text: &str) {
+        let text: String = text.chars().take(MAX_LINE).collect();
+        if text.trim().is_empty() {
+            return;
+        }
+        let line =
+            json!({"type": "line", "name": me, "text": text, "ts": demo::now_ms()}).to_string();
+        let mut room = self.room();
+        if room.history.len() == HISTORY {
+            room.history.pop_front();
+        }
+        room.history.push_back(line.clone());
+        // Framed once; the same bytes go to every member, the sender included.
+        let _ = cx.handle().broadcast_text_to(&room.ids(), &line);
     }
 }
 
 impl Handler for Chat {
-    type State = String;
+    /// The nickname, once joined.
+    type State = Option<String>;
+    const SERVES_HTTP: bool = true;
 
-    fn on_open(&self, request: &Request, id: ConnId) -> Result<(String, Accept), Refusal> {
+    fn on_http(&self, request: &HttpRequest) -> Reject {
+        self.assets.respond(request)
+    }
+
+    fn on_open(&self, request: &Request, _: ConnId) -> Result<(Self::State, Accept), Refusal> {
         if request.path() != "/chat" {
             return Err(Reject::new(404).expect("404 is a valid status").into());
         }
-        let name = format!("guest-{id}");
-        if let Ok(mut members) = self.members.lock() {
-            members.insert(id);
-        }
-        Ok((name, Accept::new()))
+        Ok((None, Accept::new()))
     }
 
-    fn on_message(&self, cx: &mut Context<'_>, name: &mut String, message: Message<'_>) {
-        let Message::Text(text) = message else { return };
-        if let Some(new_name) = text.strip_prefix("/nick ") {
-            *name = new_name.trim().chars().take(32).collect();
+    fn on_message(&self, cx: &mut Context<'_>, me: &mut Self::State, message: Message<'_>) {
+        let Message::Text(text) = message else {
+            cx.close(CloseCode::UNSUPPORTED_DATA, "text only");
             return;
+        };
+        let Ok(msg) = serde_json::from_str::<Value>(text) else {
+            cx.close(CloseCode::POLICY_VIOLATION, "not JSON");
+            return;
+        };
+        let field = |k: &str| msg.get(k).and_then(Value::as_str).unwrap_or_default();
+        match (field("type"), me.as_deref()) {
+            ("join", _) => self.join(cx, me, field("name")),
+            ("say", Some(name)) => {
+                let name = name.to_owned();
+                self.say(cx, &name, field("text"));
+            }
+            _ => {
+                cx.close(CloseCode::POLICY_VIOLATION, "join first, then say");
+            }
         }
-        let line = format!("{name}: {text}");
-        let _ = cx.handle().broadcast_text_to(&self.everyone(), &line);
     }
 
-    fn on_close(&self, id: ConnId, name: String, closed: Closed) {
-        if let Ok(mut members) = self.members.lock() {
-            members.remove(&id);
-        }
+    fn on_close(&self, id: ConnId, me: Self::State, closed: Closed) {
+        let Some(name) = me else { return };
+        let mut room = self.room();
+        room.members.remove(&id);
         println!("{name} left ({})", closed.code);
+        let presence = json!({"type": "presence", "members": room.names(), "left": name});
+        if let Some(handle) = self.handle() {
+            let _ = handle.broadcast_text_to(&room.ids(), &presence.to_string());
+        }
     }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9002".into());
-    let server = Server::bind(addr.parse()?, ServerConfig::default(), Chat::default())?;
-    println!("chat room on ws://{}/chat", server.local_addr());
-    // Ctrl-C or SIGTERM (what systemd, Docker and Kubernetes send): every member gets
-    // 1001 (going away), then the process exits 0.
-    let (stop_tx, stop_rx) = std::sync::mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = stop_tx.send(());
-    })?;
-    let _ = stop_rx.recv();
-    println!("shutting down: closing connections with 1001");
-    server.shutdown(std::time::Duration::from_secs(2));
-    Ok(())
+    let args = demo::Args::parse("127.0.0.1:9002")?;
+    let assets = demo::assets()
+        .file("/", include_str!("web/chat/index.html"))
+        .file("/chat.js", include_str!("web/chat/chat.js"));
+    let mut config = ServerConfig::default();
+    // A member who does not read gets 1 MiB of backlog, then 1008: the room goes on.
+    config.write_high_water = 256 << 10;
+    config.max_write_buffer = 1 << 20;
+    let late = demo::LateHandle::default();
+    let chat = Chat {
+        assets,
+        room: Mutex::default(),
+        handle: late.clone(),
+    };
+    demo::serve("chat", config, chat, &args, &late)
 }

@@ -1,0 +1,106 @@
+//! What the browser demos (`chat`, `ticker`, `board`) share: their arguments, the page's
+//! common script and style, and the server's life from bind to the 1001 on Ctrl-C or
+//! SIGTERM.
+//!
+//! Arguments: `ADDR [--tls] [--threads N]`. `ADDR` is the listen address (port 0 picks
+//! one; the first line printed names the URL). `--tls` serves `https://` and `wss://`
+//! with a development certificate made at start (its CA is written next to the
+//! printed URL, for a browser or `curl --cacert` to trust).
+#![allow(dead_code, clippy::print_stdout)]
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sockeye_server::{Assets, Handler, Server, ServerConfig, ServerHandle};
+
+/// The page script every demo loads first: one WebSocket with reconnect and a status line.
+pub(crate) const COMMON_JS: &str = include_str!("../web/common.js");
+/// The style every demo shares.
+pub(crate) const COMMON_CSS: &str = include_str!("../web/common.css");
+
+/// The command line of a demo.
+pub(crate) struct Args {
+    pub(crate) addr: SocketAddr,
+    pub(crate) tls: bool,
+    pub(crate) threads: Option<usize>,
+}
+
+impl Args {
+    /// `ADDR [--tls] [--threads N]`, with `default_addr` when `ADDR` is left out.
+    pub(crate) fn parse(default_addr: &str) -> Result<Self, Box<dyn std::error::Error>> {
+        let mut args = std::env::args().skip(1);
+        let mut out = Self {
+            addr: default_addr.parse()?,
+            tls: false,
+            threads: None,
+        };
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--tls" => out.tls = true,
+                "--threads" => out.threads = Some(args.next().ok_or("--threads N")?.parse()?),
+                a if !a.starts_with('-') => out.addr = a.parse()?,
+                other => return Err(format!("unknown argument {other:?}").into()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The demo's files plus `/common.js` and `/common.css`.
+pub(crate) fn assets() -> Assets {
+    Assets::new()
+        .file("/common.js", COMMON_JS)
+        .file("/common.css", COMMON_CSS)
+}
+
+/// A handle for threads and callbacks that start before the server exists (a ticker's
+/// publisher, a board's tick, `on_close` broadcasts): set once the server is bound.
+pub(crate) type LateHandle = Arc<OnceLock<ServerHandle>>;
+
+/// Binds `handler` on `args.addr` with `config`, hands the server's handle to `late`,
+/// prints the URL, and serves until Ctrl-C or SIGTERM; then every connection gets 1001
+/// (going away) within 2 s and the process exits.
+pub(crate) fn serve<H: Handler>(
+    name: &str,
+    mut config: ServerConfig,
+    handler: H,
+    args: &Args,
+    late: &LateHandle,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(threads) = args.threads {
+        config.threads = threads;
+    }
+    let mut scheme = "http";
+    if args.tls {
+        let pki = sockeye_server::tls::dev::DevPki::new()?;
+        let ip = args.addr.ip().to_string();
+        config.tls = Some(pki.server_config(&["localhost", &ip])?);
+        let ca = std::env::temp_dir().join(format!("sockeye-{name}-ca.pem"));
+        std::fs::write(&ca, pki.ca_pem())?;
+        println!("{name}: development CA written to {}", ca.display());
+        scheme = "https";
+    }
+    let server = Server::bind(args.addr, config, handler)?;
+    let _ = late.set(server.handle());
+    // The first line a test waits for: the URL, port included.
+    println!("{name}: serving {scheme}://{}/", server.local_addr());
+    std::io::stdout().flush()?;
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })?;
+    let _ = stop_rx.recv();
+    println!("{name}: shutting down, closing connections with 1001 (going away)");
+    server.shutdown(Duration::from_secs(2));
+    Ok(())
+}
+
+/// Milliseconds since the Unix epoch: what a page compares with its `Date.now()`.
+pub(crate) fn now_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or_default()
+}

@@ -1,0 +1,83 @@
+// The chat page: join with a nickname (kept for this tab, so a reload or a reconnect
+// rejoins under the same name), then lines, notices and the presence list.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const log = $("log");
+// Rows kept on the page: a busy room must not grow the DOM without bound.
+const MAX_ROWS = 500;
+let me = null;
+
+function add(cls, parts) {
+  const row = document.createElement("div");
+  row.className = cls;
+  for (const [tag, text, c] of parts) {
+    const el = document.createElement(tag);
+    el.textContent = text;
+    if (c) el.className = c;
+    row.append(el);
+  }
+  log.append(row);
+  while (log.childElementCount > MAX_ROWS) log.firstElementChild.remove();
+  log.scrollTop = log.scrollHeight;
+}
+
+function line(l) {
+  const t = new Date(l.ts).toLocaleTimeString();
+  add("line", [["time", t], ["span", l.name, "name"], ["span", l.text, "text"]]);
+}
+
+function presence(members) {
+  const ul = $("members");
+  ul.replaceChildren(...members.map((m) => {
+    const li = document.createElement("li");
+    li.textContent = m;
+    if (m === me) li.className = "me";
+    return li;
+  }));
+  $("count").textContent = `(${members.length})`;
+}
+
+const chat = connect("/chat", {
+  open(ws) {
+    const name = sessionStorage.getItem("nick");
+    if (name) ws.send(JSON.stringify({ type: "join", name }));
+  },
+  message(data) {
+    const m = JSON.parse(data);
+    if (m.type === "welcome") {
+      me = m.you;
+      sessionStorage.setItem("nick", me);
+      log.replaceChildren();
+      m.history.forEach(line);
+      add("notice", [["span", `you joined as ${me}`]]);
+      presence(m.members);
+      $("join").hidden = true;
+      $("say").hidden = false;
+      $("text").focus();
+    } else if (m.type === "presence") {
+      if (m.joined) add("notice", [["span", `${m.joined} joined`]]);
+      if (m.left) add("notice", [["span", `${m.left} left`]]);
+      presence(m.members);
+    } else if (m.type === "line") {
+      line(m);
+    }
+  },
+  close(e) {
+    add("notice", [["span", `disconnected: ${e.code}${e.reason ? " " + e.reason : ""}`]]);
+  },
+});
+
+$("join").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const name = $("name").value.trim();
+  if (!name) return;
+  sessionStorage.setItem("nick", name);
+  chat.send(JSON.stringify({ type: "join", name }));
+});
+
+$("say").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const text = $("text").value;
+  if (text.trim() && chat.send(JSON.stringify({ type: "say", text }))) $("text").value = "";
+});

@@ -1,0 +1,202 @@
+"""The browser demos (crates/server/examples: chat, ticker, board) in real Chromium.
+
+Usage: apps_playwright.py APP EXAMPLE_BINARY CHROMIUM SCREENSHOT_DIR
+
+Starts the example on 127.0.0.1:0 (it prints its URL), drives two or more pages through
+Playwright (Debian's chromium via executable_path: nothing is downloaded), checks what a
+person would see, takes a screenshot, stops the server with SIGTERM (by its PID) and
+checks that the pages show 1001 (going away). Prints one JSON line: the checks passed,
+with measurements. Any failed check raises, and the process exits non-zero.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from playwright.sync_api import sync_playwright, expect
+
+APP, BINARY, CHROMIUM, SHOTS = sys.argv[1:5]
+TIMEOUT_MS = 15000
+expect.set_options(timeout=TIMEOUT_MS)
+results = {"app": APP, "checks": [], "measured": {}}
+
+
+def check(name):
+    results["checks"].append(name)
+
+
+class Example:
+    """The example process: started on port 0, its stdout drained by a thread."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen(
+            [BINARY, "127.0.0.1:0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines = []
+        first = self.proc.stdout.readline()
+        if "serving " not in first:
+            raise SystemExit(f"no URL from the example: {first!r}")
+        self.url = first.split("serving ", 1)[1].strip()
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip())
+
+    def port(self):
+        return int(self.url.rstrip("/").rsplit(":", 1)[1])
+
+    def stop(self):
+        """SIGTERM by PID; the example closes its connections with 1001 and exits 0."""
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=10)
+        assert code == 0, f"exit status {code}: {self.lines}"
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def wait_for(cond, what, ex, timeout=15):
+    until = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < until, f"timed out waiting for {what}: {ex.lines[-20:]}"
+        time.sleep(0.05)
+
+
+def going_away(page):
+    """The page saw its open connection end with 1001, and says so."""
+    page.wait_for_function("() => window.demo.lastClose && window.demo.lastClose.code === 1001",
+                           timeout=TIMEOUT_MS)
+    expect(page.locator("#status")).to_contain_text("1001 (going away)")
+
+
+def raw_member(port, path, first_text):
+    """A WebSocket client that sends one text message and then never reads: a small
+    receive buffer, so the server's output for it backs up at once."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", port))
+    s.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    payload = first_text.encode()
+    assert len(payload) < 126
+    mask = os.urandom(4)
+    s.sendall(bytes([0x81, 0x80 | len(payload)]) + mask
+              + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    return s
+
+
+def ended(sock, timeout=20):
+    """Whether the server ended the connection (EOF or reset) within `timeout`, reading
+    and discarding what it had sent."""
+    sock.settimeout(timeout)
+    try:
+        while sock.recv(1 << 20):
+            pass
+    except ConnectionResetError:
+        pass
+    return True
+
+
+def chat(browser, ex):
+    from websockets.sync.client import connect as ws_connect
+
+    a = browser.new_context().new_page()
+    b = browser.new_context().new_page()
+    for page, name in ((a, "alice"), (b, "bob")):
+        page.goto(ex.url)
+        page.fill("#name", name)
+        page.click("#join button")
+        expect(page.locator("#members li.me")).to_have_text(name)
+    expect(a.locator("#members li")).to_have_text(["alice", "bob"])
+    expect(a.locator("#log")).to_contain_text("bob joined")
+    check("presence list shows both members, with a join notice")
+    assert "permessage-deflate" in a.evaluate("window.demo.extensions")
+    check("Chromium negotiated permessage-deflate")
+
+    a.fill("#text", "hello from A")
+    a.press("#text", "Enter")
+    expect(b.locator("#log .line").last).to_contain_text("alice" + "hello from A")
+    check("a line sent from page A appears in page B")
+
+    c = browser.new_context().new_page()
+    c.goto(ex.url)
+    c.fill("#name", "alice")
+    c.click("#join button")
+    expect(c.locator("#members li.me")).to_have_text("alice-2")
+    expect(c.locator("#log .line").first).to_contain_text("hello from A")
+    check("a newcomer gets the history, and a taken nickname is made unique")
+    c.close()
+    expect(a.locator("#members li")).to_have_text(["alice", "bob"])
+    check("a closed page leaves the presence list")
+    b.fill("#text", "hi alice! this page is served by the same sockeye-server as its WebSocket")
+    b.press("#text", "Enter")
+    expect(a.locator("#log .line").last).to_contain_text("hi alice!")
+    a.screenshot(path=os.path.join(SHOTS, "chat.png"))
+
+    # A member who stops reading is dropped by the server's policy; the room goes on.
+    slow = raw_member(ex.port(), "/chat", json.dumps({"type": "join", "name": "slowpoke"}))
+    expect(b.locator("#members li")).to_have_text(["alice", "bob", "slowpoke"])
+    lines, size = 0, 1900
+    started = time.monotonic()
+    with ws_connect(ex.url.replace("http", "ws") + "chat", max_size=None, max_queue=None) as flood:
+        flood.send(json.dumps({"type": "join", "name": "flood"}))
+        while "slowpoke" in b.locator("#members").inner_text():
+            for _ in range(100):
+                lines += 1
+                flood.send(json.dumps({"type": "say", "text": f"{lines:06} " + "x" * size}))
+            assert time.monotonic() - started < 30, "the slow member was never dropped"
+        flood.send(json.dumps({"type": "say", "text": "the room goes on"}))
+        expect(b.locator("#log .line").last).to_contain_text("the room goes on")
+    results["measured"]["lines_until_slow_member_dropped"] = lines
+    expect(b.locator("#log")).to_contain_text("slowpoke left")
+    # Its close frame waits behind the backlog it never reads: the server's own record
+    # of the end (the example prints it) says 1008.
+    wait_for(lambda: "slowpoke left (1008)" in ex.lines, "the server's 1008 for slowpoke", ex)
+    assert ended(slow)
+    check("a member who stops reading is closed with 1008 and the room goes on")
+
+    b.reload()
+    expect(b.locator("#members li.me")).to_have_text("bob")
+    expect(a.locator("#log")).to_contain_text("bob left")
+    expect(a.locator("#members li")).to_have_text(["alice", "bob"])
+    check("a reload reconnects and rejoins under the same name")
+
+    a.fill("#text", "see you")
+    a.press("#text", "Enter")
+    expect(b.locator("#log .line").last).to_contain_text("see you")
+    return [a, b]
+
+
+APPS = {"chat": chat}
+
+
+def main():
+    ex = Example()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM)
+            pages = APPS[APP](browser, ex)
+            ex.stop()
+            for page in pages:
+                going_away(page)
+            check("stopping the server shows 1001 (going away) in every page")
+            browser.close()
+    finally:
+        ex.kill()
+    print(json.dumps(results))
+
+
+main()
