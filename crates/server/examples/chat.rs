@@ -184,6 +184,7 @@ impl Handler for Chat {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = demo::Args::parse("127.0.0.1:9002")?;
+    args.only(&[])?;
     let assets = demo::assets()
         .file("/", include_str!("web/chat/index.html"))
         .file("/chat.js", include_str!("web/chat/chat.js"));

@@ -2,7 +2,8 @@
 //! common script and style, and the server's life from bind to the 1001 on Ctrl-C or
 //! SIGTERM.
 //!
-//! Arguments: `ADDR [--tls] [--threads N]`. `ADDR` is the listen address (port 0 picks
+//! Arguments: `ADDR [--tls] [--threads N] [--NAME VALUE]...` (the last for a demo's own
+//! settings, e.g. the ticker's `--rate`). `ADDR` is the listen address (port 0 picks
 //! one; the first line printed names the URL). `--tls` serves `https://` and `wss://`
 //! with a development certificate made at start (its CA is written next to the
 //! printed URL, for a browser or `curl --cacert` to trust).
@@ -25,6 +26,8 @@ pub(crate) struct Args {
     pub(crate) addr: SocketAddr,
     pub(crate) tls: bool,
     pub(crate) threads: Option<usize>,
+    /// `--NAME VALUE` pairs the demo reads with [`Args::get`].
+    pub(crate) options: Vec<(String, String)>,
 }
 
 impl Args {
@@ -35,16 +38,45 @@ impl Args {
             addr: default_addr.parse()?,
             tls: false,
             threads: None,
+            options: Vec::new(),
         };
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--tls" => out.tls = true,
                 "--threads" => out.threads = Some(args.next().ok_or("--threads N")?.parse()?),
-                a if !a.starts_with('-') => out.addr = a.parse()?,
-                other => return Err(format!("unknown argument {other:?}").into()),
+                a if !a.starts_with("--") => out.addr = a.parse()?,
+                flag => {
+                    let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+                    out.options
+                        .push((flag.trim_start_matches('-').to_owned(), value));
+                }
             }
         }
         Ok(out)
+    }
+}
+
+impl Args {
+    /// The value of `--name`, parsed, or `default`.
+    pub(crate) fn get<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, String> {
+        match self.options.iter().rev().find(|(n, _)| n == name) {
+            Some((_, v)) => v
+                .parse()
+                .map_err(|_| format!("--{name}: cannot parse {v:?}")),
+            None => Ok(default),
+        }
+    }
+
+    /// Fails on a `--NAME` the demo does not know (a typo must not pass silently).
+    pub(crate) fn only(&self, known: &[&str]) -> Result<(), String> {
+        match self
+            .options
+            .iter()
+            .find(|(n, _)| !known.contains(&n.as_str()))
+        {
+            Some((n, _)) => Err(format!("unknown option --{n} (known: {known:?})")),
+            None => Ok(()),
+        }
     }
 }
 

@@ -77,8 +77,8 @@ def going_away(page):
     expect(page.locator("#status")).to_contain_text("1001 (going away)")
 
 
-def raw_member(port, path, first_text):
-    """A WebSocket client that sends one text message and then never reads: a small
+def raw_member(port, path, *texts):
+    """A WebSocket client that sends a few text messages and then never reads: a small
     receive buffer, so the server's output for it backs up at once."""
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -90,12 +90,39 @@ def raw_member(port, path, first_text):
     while b"\r\n\r\n" not in head:
         head += s.recv(1)
     assert head.startswith(b"HTTP/1.1 101"), head
-    payload = first_text.encode()
-    assert len(payload) < 126
-    mask = os.urandom(4)
-    s.sendall(bytes([0x81, 0x80 | len(payload)]) + mask
-              + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    for text in texts:
+        payload = text.encode()
+        assert len(payload) < 126
+        mask = os.urandom(4)
+        s.sendall(bytes([0x81, 0x80 | len(payload)]) + mask
+                  + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
     return s
+
+
+def frames_waiting(sock, quiet=1.0):
+    """The frames the server has sent so far (reading until `quiet` s pass with nothing
+    new), as (opcode, payload) pairs."""
+    sock.settimeout(quiet)
+    data = bytearray()
+    try:
+        while True:
+            chunk = sock.recv(1 << 20)
+            if not chunk:
+                break
+            data += chunk
+    except socket.timeout:
+        pass
+    out, at = [], 0
+    while at + 2 <= len(data):
+        op, n = data[at] & 0x0F, data[at + 1] & 0x7F
+        at += 2
+        if n == 126:
+            n, at = int.from_bytes(data[at:at + 2], "big"), at + 2
+        elif n == 127:
+            n, at = int.from_bytes(data[at:at + 8], "big"), at + 8
+        out.append((op, bytes(data[at:at + n])))
+        at += n
+    return out, len(data)
 
 
 def ended(sock, timeout=20):
@@ -180,7 +207,74 @@ def chat(browser, ex):
     return [a, b]
 
 
-APPS = {"chat": chat}
+def ticker_state(page):
+    return page.evaluate("""() => {
+        const t = window.ticker, s = [...t.latencies].sort((a, b) => a - b);
+        const counts = {}, ages = {};
+        for (const [n, v] of Object.entries(t.symbols)) { counts[n] = v.count; ages[n] = Date.now() - v.ts; }
+        return {batches: t.batches, updates: t.updates, conflated: t.conflated, counts, ages,
+                p50: s[Math.floor(s.length * 0.5)], p99: s[Math.floor(s.length * 0.99)]};
+    }""")
+
+
+def ticker(browser, ex):
+    a = browser.new_context().new_page()
+    b = browser.new_context().new_page()
+    for page in (a, b):
+        page.goto(ex.url)
+    for page in (a, b):
+        page.wait_for_function("""() => window.ticker && window.ticker.updates > 100 &&
+            Object.values(window.ticker.symbols).every(s => s.count > 3)""", timeout=TIMEOUT_MS)
+    check("updates flow to two pages for every symbol")
+    st = ticker_state(a)
+    results["measured"]["page_latency_ms"] = {"p50": st["p50"], "p99": st["p99"]}
+    assert st["p99"] < 250, f"latency p99 {st['p99']} ms on loopback"
+    check("each update's end-to-end latency is shown (p50 and p99)")
+
+    a.locator('tr[data-symbol="COHO"] input').uncheck()
+    time.sleep(0.5)  # what was in flight may still land
+    before = ticker_state(a)["counts"]
+    b_before = ticker_state(b)["counts"]
+    time.sleep(2)
+    after = ticker_state(a)["counts"]
+    assert after["COHO"] == before["COHO"], f"COHO still updating: {before['COHO']} -> {after['COHO']}"
+    assert after["SKYE"] > before["SKYE"], "the other symbols stopped too"
+    assert ticker_state(b)["counts"]["COHO"] > b_before["COHO"], "page B lost COHO"
+    check("an unsubscribed symbol stops on that page only")
+
+    # A page that takes 300 ms per batch gets conflated prices, not a backlog.
+    slow = browser.new_context().new_page()
+    slow.goto(ex.url + "?slow=300")
+    slow.wait_for_function("() => window.ticker && window.ticker.batches > 0")
+    time.sleep(4)
+    st = ticker_state(slow)
+    results["measured"]["slow_page"] = {"batches": st["batches"], "updates": st["updates"],
+                                       "conflated": st["conflated"], "max_age_ms": max(st["ages"].values())}
+    assert st["conflated"] > st["updates"], st
+    assert max(st["ages"].values()) < 2500, f"a slow page's prices went stale: {st['ages']}"
+    check("a slow page gets conflated, fresh prices")
+    slow.close()
+
+    # A subscriber that never reads costs at most the window: two batches, no queue.
+    names = list(ticker_state(a)["counts"])
+    raw = raw_member(ex.port(), "/ticker", *[json.dumps({"type": "sub", "symbol": n}) for n in names])
+    time.sleep(3)
+    frames, size = frames_waiting(raw)
+    results["measured"]["non_reading_subscriber"] = {"frames": len(frames), "bytes": size, "seconds": 3}
+    assert len(frames) == 2 and all(op == 1 for op, _ in frames), frames
+    raw.close()
+    check("a subscriber that never acknowledges gets two batches in 3 s, not a growing queue")
+
+    b.reload()
+    b.wait_for_function("() => window.ticker && window.ticker.updates > 20")
+    st = ticker_state(b)
+    assert st["counts"]["COHO"] > 0
+    check("a reload reconnects and the feed resumes")
+    a.screenshot(path=os.path.join(SHOTS, "ticker.png"))
+    return [a, b]
+
+
+APPS = {"chat": chat, "ticker": ticker}
 
 
 def main():
