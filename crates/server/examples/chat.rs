@@ -18,6 +18,7 @@
 //! the history), `presence` (the members, and who joined or left), `line` (name, text,
 //! server time in ms). `--tls` serves `https://` and `wss://` with a development
 //! certificate; Ctrl-C or SIGTERM closes every member with 1001 (going away).
+#![allow(clippy::print_stdout)]
 
 mod demo;
 

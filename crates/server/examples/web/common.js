@@ -32,6 +32,7 @@ function connect(path, handlers) {
       delay = 250;
       window.demo.opens += 1;
       window.demo.extensions = ws.extensions;
+      window.demo.socket_url = ws.url;
       show("open", "connected" + (ws.extensions ? ` · ${ws.extensions}` : ""));
       if (handlers.open) handlers.open(ws);
     };

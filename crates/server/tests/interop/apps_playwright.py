@@ -10,6 +10,7 @@ with measurements. Any failed check raises, and the process exits non-zero.
 """
 
 import json
+import shutil
 import os
 import signal
 import socket
@@ -21,6 +22,8 @@ import time
 from playwright.sync_api import sync_playwright, expect
 
 APP, BINARY, CHROMIUM, SHOTS = sys.argv[1:5]
+# Playwright wants a path, not a command name.
+CHROMIUM = shutil.which(CHROMIUM) or CHROMIUM
 TIMEOUT_MS = 15000
 expect.set_options(timeout=TIMEOUT_MS)
 results = {"app": APP, "checks": [], "measured": {}}
@@ -39,6 +42,8 @@ class Example:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines = []
         first = self.proc.stdout.readline()
+        while "development CA" in first:
+            first = self.proc.stdout.readline()
         if "serving " not in first:
             raise SystemExit(f"no URL from the example: {first!r}")
         self.url = first.split("serving ", 1)[1].strip()
@@ -274,11 +279,94 @@ def ticker(browser, ex):
     return [a, b]
 
 
-APPS = {"chat": chat, "ticker": ticker}
+# "SOCKEYE" in a 3x5 font: (x, y) cells painted by page A, in colors 1..7.
+FONT = {"S": ["111", "100", "111", "001", "111"], "O": ["111", "101", "101", "101", "111"],
+        "C": ["111", "100", "100", "100", "111"], "K": ["101", "110", "100", "110", "101"],
+        "E": ["111", "100", "111", "100", "111"], "Y": ["101", "101", "111", "010", "010"]}
+
+
+def word_cells(word, x0, y0):
+    cells = []
+    for i, ch in enumerate(word):
+        for dy, bits in enumerate(FONT[ch]):
+            for dx, bit in enumerate(bits):
+                if bit == "1":
+                    cells.append((x0 + i * 4 + dx, y0 + dy, 1 + i % 7))
+    return cells
+
+
+def board(browser, ex):
+    a = browser.new_context().new_page()
+    b = browser.new_context().new_page()
+    for page in (a, b):
+        page.goto(ex.url)
+        page.wait_for_function("() => window.board && window.board.w > 0")
+    expect(a.locator("#players")).to_have_text("2")
+    w = a.evaluate("window.board.w")
+
+    # Real pointer input: a drag across row 2 from column 2 to 20 in page A.
+    box = a.locator("#board").bounding_box()
+    cell = box["width"] / w
+    a.mouse.move(box["x"] + 2.5 * cell, box["y"] + 2.5 * cell)
+    a.mouse.down()
+    for x in range(2, 21):
+        a.mouse.move(box["x"] + (x + 0.5) * cell, box["y"] + 2.5 * cell)
+    a.mouse.up()
+    b.wait_for_function(f"() => [...Array(19).keys()].every(i => window.board.cells[2 * {w} + 2 + i] === 4)")
+    check("a drag in page A paints the same cells in page B")
+
+    cells = word_cells("SOCKEYE", 10, 12)
+    diffs_before = b.evaluate("window.board.diffs")
+    a.evaluate("""([cells, w]) => {
+        const s = document.getElementById('board').width / w;
+        for (const [x, y, c] of cells) window.paintAt((x + .5) * s, (y + .5) * s, c);
+    }""", [cells, w])
+    want = {y * w + x: c for x, y, c in cells}
+    b.wait_for_function("""(want) => Object.entries(want).every(([i, c]) => window.board.cells[i] === c)""", arg=want)
+    diffs = b.evaluate("window.board.diffs") - diffs_before
+    results["measured"]["board"] = {"paints": len(cells), "diffs_that_carried_them": diffs}
+    assert diffs < len(cells) / 4, f"{len(cells)} paints came in {diffs} diffs: not batched per tick"
+    check("moves appear on the other page, batched into per-tick binary diffs")
+
+    b.reload()
+    b.wait_for_function("""(want) => window.board && window.board.w > 0 &&
+        Object.entries(want).every(([i, c]) => window.board.cells[i] === c)""", arg=want)
+    expect(a.locator("#players")).to_have_text("2")
+    check("a reload reconnects and gets the whole board")
+    b.screenshot(path=os.path.join(SHOTS, "board.png"))
+    return [a, b]
+
+
+def chat_tls(browser, ex):
+    """The chat over https:// and wss:// with the example's development certificate
+    (which this browser context is told to accept: it is made at start, signed by a CA
+    no browser knows)."""
+    assert ex.url.startswith("https://"), ex.url
+    pages = []
+    for name in ("alice", "bob"):
+        page = browser.new_context(ignore_https_errors=True).new_page()
+        page.goto(ex.url)
+        page.fill("#name", name)
+        page.click("#join button")
+        expect(page.locator("#members li.me")).to_have_text(name)
+        pages.append(page)
+    a, b = pages
+    expect(a.locator("#members li")).to_have_text(["alice", "bob"])
+    assert a.evaluate("window.demo.socket_url").startswith("wss://")
+    assert "permessage-deflate" in a.evaluate("window.demo.extensions")
+    a.fill("#text", "over wss")
+    a.press("#text", "Enter")
+    expect(b.locator("#log .line").last).to_contain_text("over wss")
+    check("the page and its WebSocket over TLS (https://, wss://, permessage-deflate)")
+    return pages
+
+
+APPS = {"chat": chat, "ticker": ticker, "board": board, "chat-tls": chat_tls}
+ARGS = {"chat-tls": ["--tls"]}
 
 
 def main():
-    ex = Example()
+    ex = Example(*ARGS.get(APP, []))
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM)

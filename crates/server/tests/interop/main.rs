@@ -13,6 +13,7 @@
     clippy::print_stderr
 )]
 
+mod apps;
 mod chromium;
 mod deflate;
 mod node;
