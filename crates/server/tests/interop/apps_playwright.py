@@ -233,7 +233,9 @@ def ticker(browser, ex):
     check("updates flow to two pages for every symbol")
     st = ticker_state(a)
     results["measured"]["page_latency_ms"] = {"p50": st["p50"], "p99": st["p99"]}
-    assert st["p99"] < 250, f"latency p99 {st['p99']} ms on loopback"
+    # Loose on purpose (headless Chromium on a busy 2-core machine shows ~160 ms p99):
+    # what it catches is a queue, which would show seconds.
+    assert st["p99"] < 1000, f"latency p99 {st['p99']} ms on loopback"
     check("each update's end-to-end latency is shown (p50 and p99)")
 
     a.locator('tr[data-symbol="COHO"] input').uncheck()
