@@ -4,88 +4,18 @@
 
 #![allow(clippy::print_stderr, clippy::unwrap_used, clippy::panic, missing_docs)]
 
-use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use common::{Redis, eventually};
 use sockeye_client::{Message as ClientMessage, WebSocket};
 use sockeye_pubsub::{Bridge, BridgeConfig, Published};
 use sockeye_server::{
     Accept, Closed, ConnId, Context, Handler, Message, Refusal, Request, Server, ServerConfig,
 };
-
-/// A `redis-server` on a free loopback port, killed by its PID on drop.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Redis {
-    fn start() -> Option<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        Self::start_on(port)
-    }
-
-    fn start_on(port: u16) -> Option<Self> {
-        let child = match Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-        {
-            Ok(c) => c,
-            Err(e) => {
-                assert!(
-                    std::env::var("CI").as_deref() != Ok("true"),
-                    "CI=true: redis-server is needed ({e}); .ci/run installs it"
-                );
-                eprintln!("NOTICE: skipping: no redis-server ({e})");
-                return None;
-            }
-        };
-        let redis = Self { child, port };
-        let until = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < until,
-                "redis-server did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(redis)
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    fn stop(mut self) -> u16 {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.port
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A node: joins every connection to the channel named by its path, publishes what it
 /// receives there.
@@ -159,17 +89,6 @@ impl Running {
         // Joined once the handshake is done (on_open runs before the 101).
         ws
     }
-}
-
-fn eventually(mut f: impl FnMut() -> bool) -> bool {
-    let until = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < until {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    false
 }
 
 fn text(ws: &mut WebSocket) -> String {

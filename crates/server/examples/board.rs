@@ -55,7 +55,7 @@ impl Handler for Board {
     const SERVES_HTTP: bool = true;
 
     fn on_http(&self, request: &HttpRequest) -> Reject {
-        self.assets.respond(request)
+        demo::health(request).unwrap_or_else(|| self.assets.respond(request))
     }
 
     fn on_open(&self, request: &Request, _: ConnId) -> Result<((), Accept), Refusal> {
@@ -155,5 +155,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .file("/", include_str!("web/board/index.html"))
         .file("/board.js", include_str!("web/board/board.js"));
     let board = Board { assets, game };
-    demo::serve("board", ServerConfig::default(), board, &args, &late)
+    demo::serve(
+        "board",
+        ServerConfig::default(),
+        board,
+        &args,
+        &late,
+        |_| Ok(()),
+    )
 }

@@ -16,14 +16,27 @@
 //! The protocol, JSON text messages. Client to server: `{"type":"join","name":N}` first,
 //! then `{"type":"say","text":T}`. Server to client: `welcome` (your name, the members,
 //! the history), `presence` (the members, and who joined or left), `line` (name, text,
-//! server time in ms). `--tls` serves `https://` and `wss://` with a development
-//! certificate; Ctrl-C or SIGTERM closes every member with 1001 (going away).
+//! server time in ms, and an `id` unique in the cluster), `history` (lines from Redis).
+//! `--tls` serves `https://` and `wss://` with a development certificate; Ctrl-C or
+//! SIGTERM closes every member with 1001 (going away), after `--drain-ms` of failing
+//! `/healthz`.
+//!
+//! As a cluster: `chat 127.0.0.1:PORT --redis redis://127.0.0.1:6379` on each node. Lines
+//! go through [`sockeye_pubsub::Bridge`] (delivered on this node at once, framed once on
+//! every other node) and into a list in Redis (`sockeye:chat:history`, the last 200); a
+//! member who joins any node gets that history after its welcome, so a client that
+//! reconnects to another node sees what it missed (the page merges lines by `id`). The
+//! presence list is per node. Redis calls run on a thread of their own, never on the
+//! event loop; while Redis is away the node's own room goes on and lines are not stored.
 #![allow(clippy::print_stdout)]
 
 mod demo;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use sockeye_server::{
@@ -37,11 +50,36 @@ const HISTORY: usize = 50;
 const MAX_NAME: usize = 24;
 /// Longest line, in characters (longer ones are cut).
 const MAX_LINE: usize = 2000;
+/// The broker channel of the room, and the Redis list of its history (both under the
+/// bridge's `sockeye:` prefix).
+const CHANNEL: &str = "chat:room";
+const HISTORY_KEY: &str = "sockeye:chat:history";
+/// Lines kept in Redis.
+const CLUSTER_HISTORY: isize = 200;
 
 struct Chat {
     assets: sockeye_server::Assets,
     room: Mutex<Room>,
     handle: demo::LateHandle,
+    /// This node's identity in line ids and broker envelopes.
+    node: u64,
+    lines: AtomicU64,
+    /// With `--redis`, once the server is bound.
+    cluster: Arc<OnceLock<Cluster>>,
+}
+
+/// A node's part of the cluster.
+struct Cluster {
+    bridge: sockeye_pubsub::Bridge,
+    /// To the Redis history thread.
+    jobs: Mutex<Sender<Job>>,
+}
+
+enum Job {
+    /// Store a line (JSON) in the history.
+    Append(String),
+    /// Send the history to a member who just joined.
+    Fetch(ConnId),
 }
 
 #[derive(Default)]
@@ -88,6 +126,12 @@ impl Chat {
         self.handle.get()
     }
 
+    fn job(&self, job: Job) {
+        if let Some(c) = self.cluster.get() {
+            let _ = c.jobs.lock().map(|tx| tx.send(job));
+        }
+    }
+
     fn room(&self) -> std::sync::MutexGuard<'_, Room> {
         self.room
             .lock()
@@ -114,6 +158,12 @@ impl Chat {
             .handle()
             .broadcast_text_to(&others, &presence.to_string());
         *me = Some(name);
+        drop(room);
+        if let Some(c) = self.cluster.get() {
+            c.bridge.join(CHANNEL, cx.id());
+        }
+        // The cluster's history follows the welcome (which has this node's).
+        self.job(Job::Fetch(cx.id()));
     }
 
     fn say(&self, cx: &mut Context<'_>, me: &str, text: &str) {
@@ -121,15 +171,28 @@ impl Chat {
         if text.trim().is_empty() {
             return;
         }
+        let n = self.lines.fetch_add(1, Ordering::Relaxed);
+        let id = format!("{:x}-{n}", self.node);
         let line =
-            json!({"type": "line", "name": me, "text": text, "ts": demo::now_ms()}).to_string();
+            json!({"type": "line", "id": id, "name": me, "text": text, "ts": demo::now_ms()})
+                .to_string();
         let mut room = self.room();
         if room.history.len() == HISTORY {
             room.history.pop_front();
         }
         room.history.push_back(line.clone());
-        // Framed once; the same bytes go to every member, the sender included.
-        let _ = cx.handle().broadcast_text_to(&room.ids(), &line);
+        match self.cluster.get() {
+            // Here at once, and through the broker to every other node.
+            Some(c) => {
+                let _ = c.bridge.publish_text(CHANNEL, &line);
+                drop(room);
+                self.job(Job::Append(line));
+            }
+            // Framed once; the same bytes go to every member, the sender included.
+            None => {
+                let _ = cx.handle().broadcast_text_to(&room.ids(), &line);
+            }
+        }
     }
 }
 
@@ -139,7 +202,7 @@ impl Handler for Chat {
     const SERVES_HTTP: bool = true;
 
     fn on_http(&self, request: &HttpRequest) -> Reject {
-        self.assets.respond(request)
+        demo::health(request).unwrap_or_else(|| self.assets.respond(request))
     }
 
     fn on_open(&self, request: &Request, _: ConnId) -> Result<(Self::State, Accept), Refusal> {
@@ -172,6 +235,9 @@ impl Handler for Chat {
     }
 
     fn on_close(&self, id: ConnId, me: Self::State, closed: Closed) {
+        if let Some(c) = self.cluster.get() {
+            c.bridge.leave_all(id);
+        }
         let Some(name) = me else { return };
         let mut room = self.room();
         room.members.remove(&id);
@@ -183,9 +249,61 @@ impl Handler for Chat {
     }
 }
 
+/// The Redis side of the history, on its own thread (the event loop never waits for
+/// Redis). A job that finds Redis away is given up: the room goes on without it.
+fn history(url: &str, jobs: &Receiver<Job>, late: &demo::LateHandle) {
+    let Ok(client) = redis::Client::open(url) else {
+        return;
+    };
+    let mut con: Option<redis::Connection> = None;
+    for job in jobs {
+        if con.is_none() {
+            con = client
+                .get_connection_with_timeout(Duration::from_secs(1))
+                .ok();
+        }
+        let Some(c) = con.as_mut() else { continue };
+        let done = match job {
+            Job::Append(line) => redis::pipe()
+                .cmd("RPUSH")
+                .arg(HISTORY_KEY)
+                .arg(line)
+                .ignore()
+                .cmd("LTRIM")
+                .arg(HISTORY_KEY)
+                .arg(-CLUSTER_HISTORY)
+                .arg(-1)
+                .ignore()
+                .query::<()>(c),
+            Job::Fetch(id) => redis::cmd("LRANGE")
+                .arg(HISTORY_KEY)
+                .arg(-CLUSTER_HISTORY)
+                .arg(-1)
+                .query::<Vec<String>>(c)
+                .map(|lines| {
+                    let lines: Vec<Value> = lines
+                        .iter()
+                        .filter_map(|l| serde_json::from_str(l).ok())
+                        .collect();
+                    let msg = json!({"type": "history", "lines": lines}).to_string();
+                    if let Some(handle) = late.get() {
+                        let _ = handle.send_text(id, &msg);
+                    }
+                }),
+        };
+        if done.is_err() {
+            con = None;
+        }
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = demo::Args::parse("127.0.0.1:9002")?;
-    args.only(&[])?;
+    args.only(&["redis"])?;
+    let redis_url: Option<String> = args
+        .get("redis", String::new())
+        .ok()
+        .filter(|u| !u.is_empty());
     let assets = demo::assets()
         .file("/", include_str!("web/chat/index.html"))
         .file("/chat.js", include_str!("web/chat/chat.js"));
@@ -194,10 +312,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.write_high_water = 256 << 10;
     config.max_write_buffer = 1 << 20;
     let late = demo::LateHandle::default();
+    // Unique enough between the nodes of a cluster: the process and the start time.
+    let node = u64::from(std::process::id()) << 32 ^ (demo::now_ms() as u64 & 0xffff_ffff);
+    let cluster = Arc::new(OnceLock::new());
     let chat = Chat {
         assets,
         room: Mutex::default(),
         handle: late.clone(),
+        node,
+        lines: AtomicU64::new(0),
+        cluster: cluster.clone(),
     };
-    demo::serve("chat", config, chat, &args, &late)
+    let on_bound = |handle: &ServerHandle| -> Result<(), Box<dyn std::error::Error>> {
+        let Some(url) = redis_url else { return Ok(()) };
+        let bridge = sockeye_pubsub::Bridge::start(
+            sockeye_pubsub::BridgeConfig::new(url.clone(), node),
+            handle.clone(),
+        )?;
+        let (tx, rx) = channel();
+        let late = late.clone();
+        std::thread::spawn(move || history(&url, &rx, &late));
+        let _ = cluster.set(Cluster {
+            bridge,
+            jobs: Mutex::new(tx),
+        });
+        println!("chat: node {node:x} in the cluster through Redis");
+        Ok(())
+    };
+    demo::serve("chat", config, chat, &args, &late, on_bound)
 }

@@ -87,7 +87,7 @@ impl Handler for Ticker {
     const SERVES_HTTP: bool = true;
 
     fn on_http(&self, request: &HttpRequest) -> Reject {
-        self.assets.respond(request)
+        demo::health(request).unwrap_or_else(|| self.assets.respond(request))
     }
 
     fn on_open(&self, request: &Request, id: ConnId) -> Result<((), Accept), Refusal> {
@@ -239,5 +239,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         market,
         rate,
     };
-    demo::serve("ticker", ServerConfig::default(), ticker, &args, &late)
+    demo::serve(
+        "ticker",
+        ServerConfig::default(),
+        ticker,
+        &args,
+        &late,
+        |_| Ok(()),
+    )
 }

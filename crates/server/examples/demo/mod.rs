@@ -2,8 +2,13 @@
 //! common script and style, and the server's life from bind to the 1001 on Ctrl-C or
 //! SIGTERM.
 //!
-//! Arguments: `ADDR [--tls] [--threads N] [--NAME VALUE]...` (the last for a demo's own
-//! settings, e.g. the ticker's `--rate`). `ADDR` is the listen address (port 0 picks
+//! Arguments: `ADDR [--tls] [--threads N] [--drain-ms MS] [--NAME VALUE]...` (the last
+//! for a demo's own settings, e.g. the ticker's `--rate`).
+//!
+//! `GET /healthz` answers `200 ok`, or `503 draining` once a stop was asked for: on Ctrl-C
+//! or SIGTERM the server first fails its health check for `--drain-ms` (default 0; a load
+//! balancer's check interval or more, behind one), then stops accepting, closes every
+//! connection with 1001 (going away), waits up to 2 s for them, and exits 0. `ADDR` is the listen address (port 0 picks
 //! one; the first line printed names the URL). `--tls` serves `https://` and `wss://`
 //! with a development certificate made at start (its CA is written next to the
 //! printed URL, for a browser or `curl --cacert` to trust).
@@ -11,10 +16,11 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sockeye_server::{Assets, Handler, Server, ServerConfig, ServerHandle};
+use sockeye_server::{Assets, Handler, HttpRequest, Reject, Server, ServerConfig, ServerHandle};
 
 /// The page script every demo loads first: one WebSocket with reconnect and a status line.
 pub(crate) const COMMON_JS: &str = include_str!("../web/common.js");
@@ -67,17 +73,35 @@ impl Args {
         }
     }
 
-    /// Fails on a `--NAME` the demo does not know (a typo must not pass silently).
+    /// Fails on a `--NAME` the demo does not know (a typo must not pass silently);
+    /// `--drain-ms` is every demo's.
     pub(crate) fn only(&self, known: &[&str]) -> Result<(), String> {
-        match self
-            .options
-            .iter()
-            .find(|(n, _)| !known.contains(&n.as_str()))
-        {
+        let knows = |n: &str| n == "drain-ms" || known.contains(&n);
+        match self.options.iter().find(|(n, _)| !knows(n)) {
             Some((n, _)) => Err(format!("unknown option --{n} (known: {known:?})")),
             None => Ok(()),
         }
     }
+}
+
+/// Set once a stop was asked for: `/healthz` then answers 503.
+static DRAINING: AtomicBool = AtomicBool::new(false);
+
+/// The answer to `/healthz` (`None` for any other path): what a load balancer checks.
+pub(crate) fn health(request: &HttpRequest) -> Option<Reject> {
+    if request.path() != "/healthz" {
+        return None;
+    }
+    let (status, body) = if DRAINING.load(Ordering::Relaxed) {
+        (503, "draining\n")
+    } else {
+        (200, "ok\n")
+    };
+    let response = Reject::new(status).ok()?;
+    let response = response
+        .header("Content-Type", "text/plain; charset=utf-8")
+        .ok()?;
+    Some(response.body(body))
 }
 
 /// The demo's files plus `/common.js` and `/common.css`.
@@ -100,7 +124,9 @@ pub(crate) fn serve<H: Handler>(
     handler: H,
     args: &Args,
     late: &LateHandle,
+    on_bound: impl FnOnce(&ServerHandle) -> Result<(), Box<dyn std::error::Error>>,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let drain = Duration::from_millis(args.get("drain-ms", 0u64)?);
     if let Some(threads) = args.threads {
         config.threads = threads;
     }
@@ -116,6 +142,7 @@ pub(crate) fn serve<H: Handler>(
     }
     let server = Server::bind(args.addr, config, handler)?;
     let _ = late.set(server.handle());
+    on_bound(&server.handle())?;
     // The first line a test waits for: the URL, port included.
     println!("{name}: serving {scheme}://{}/", server.local_addr());
     std::io::stdout().flush()?;
@@ -124,6 +151,15 @@ pub(crate) fn serve<H: Handler>(
         let _ = stop_tx.send(());
     })?;
     let _ = stop_rx.recv();
+    DRAINING.store(true, Ordering::Relaxed);
+    if !drain.is_zero() {
+        println!(
+            "{name}: draining: /healthz answers 503 for {} ms",
+            drain.as_millis()
+        );
+        std::io::stdout().flush()?;
+        std::thread::sleep(drain);
+    }
     println!("{name}: shutting down, closing connections with 1001 (going away)");
     server.shutdown(Duration::from_secs(2));
     Ok(())

@@ -7,6 +7,9 @@ const log = $("log");
 // Rows kept on the page: a busy room must not grow the DOM without bound.
 const MAX_ROWS = 500;
 let me = null;
+// Line ids on show: a line that arrives twice (this node's history, then the cluster's
+// from Redis, after a reconnect) is shown once.
+const shown = new Set();
 
 function add(cls, parts) {
   const row = document.createElement("div");
@@ -23,8 +26,25 @@ function add(cls, parts) {
 }
 
 function line(l) {
+  if (l.id) {
+    if (shown.has(l.id)) return;
+    shown.add(l.id);
+  }
   const t = new Date(l.ts).toLocaleTimeString();
   add("line", [["time", t], ["span", l.name, "name"], ["span", l.text, "text"]]);
+  log.lastElementChild.dataset.ts = l.ts;
+}
+
+// Lines from the cluster's history that this page has not shown, put in time order
+// among the rows already there.
+function merge(lines) {
+  for (const l of lines) {
+    if (!l || (l.id && shown.has(l.id))) continue;
+    line(l);
+    const row = log.lastElementChild;
+    const later = [...log.querySelectorAll(".line")].find((r) => r !== row && Number(r.dataset.ts) > l.ts);
+    if (later) log.insertBefore(row, later);
+  }
 }
 
 function presence(members) {
@@ -49,6 +69,7 @@ const chat = connect("/chat", {
       me = m.you;
       sessionStorage.setItem("nick", me);
       log.replaceChildren();
+      shown.clear();
       m.history.forEach(line);
       add("notice", [["span", `you joined as ${me}`]]);
       presence(m.members);
@@ -61,6 +82,8 @@ const chat = connect("/chat", {
       presence(m.members);
     } else if (m.type === "line") {
       line(m);
+    } else if (m.type === "history") {
+      merge(m.lines);
     }
   },
   close(e) {

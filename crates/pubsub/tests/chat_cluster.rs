@@ -1,0 +1,229 @@
+//! The chat example as a cluster: a `redis-server` and two `chat --redis` nodes (the
+//! example binary `cargo test --workspace` builds, `target/<profile>/examples/chat`),
+//! each started on port 0 and stopped by its PID. A line posted on node A reaches a
+//! member on node B, in order, each once; a member who reconnects to the other node gets
+//! what it missed from the history in Redis; SIGTERM makes a node fail `/healthz`, close
+//! its members with 1001 and exit 0.
+#![allow(clippy::print_stderr, clippy::unwrap_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Redis;
+use serde_json::{Value, json};
+use sockeye_client::{Error as ClientError, Message, WebSocket};
+
+/// A chat node: the example binary with `--redis`, killed by its PID on drop.
+struct Node {
+    child: Child,
+    addr: String,
+}
+
+fn chat_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join("examples/chat");
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true: no chat example at {} (`cargo test --workspace` builds it)",
+        path.display()
+    );
+    eprintln!("NOTICE: skipping: no chat example at {}", path.display());
+    None
+}
+
+impl Node {
+    fn start(binary: &PathBuf, redis: &Redis) -> Self {
+        let mut child = Command::new(binary)
+            .args([
+                "127.0.0.1:0",
+                "--redis",
+                &redis.url(),
+                "--drain-ms",
+                "300",
+                "--threads",
+                "1",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Lines before the URL (the node's cluster identity) are skipped.
+        let url = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| l.split("serving ").nth(1).map(str::to_owned));
+        let Some(url) = url else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the chat node printed no URL");
+        };
+        let addr = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        // Drain the rest (leave notices) so the pipe never fills.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, addr }
+    }
+
+    fn member(&self, name: &str) -> WebSocket {
+        let mut ws = sockeye_client::connect(&format!("ws://{}/chat", self.addr)).unwrap();
+        ws.set_read_timeout(Some(Duration::from_secs(10)));
+        ws.send_text(&json!({"type": "join", "name": name}).to_string())
+            .unwrap();
+        assert_eq!(next(&mut ws)["type"], "welcome");
+        ws
+    }
+
+    fn health(&self) -> String {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out.lines().next().unwrap_or_default().to_owned()
+    }
+
+    fn terminate(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The next JSON message.
+fn next(ws: &mut WebSocket) -> Value {
+    loop {
+        match ws.recv().unwrap() {
+            Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// The next `line` message's text (skipping presence notices and history).
+fn next_line(ws: &mut WebSocket) -> String {
+    loop {
+        let m = next(ws);
+        if m["type"] == "line" {
+            return m["text"].as_str().unwrap().to_owned();
+        }
+    }
+}
+
+fn say(ws: &mut WebSocket, text: &str) {
+    ws.send_text(&json!({"type": "say", "text": text}).to_string())
+        .unwrap();
+}
+
+#[test]
+fn lines_cross_nodes_history_follows_a_reconnect_and_sigterm_drains() {
+    let Some(binary) = chat_binary() else { return };
+    let Some(redis) = Redis::start() else { return };
+    let a = Node::start(&binary, &redis);
+    let mut b = Node::start(&binary, &redis);
+    let mut alice = a.member("alice");
+    let mut bob = b.member("bob");
+    // Both bridges subscribe in the background: wait until a line gets across.
+    let until = Instant::now() + Duration::from_secs(10);
+    bob.set_read_timeout(Some(Duration::from_millis(200)));
+    loop {
+        say(&mut alice, "ping");
+        if matches!(bob.recv(), Ok(Message::Text(t)) if t.contains("\"ping\"")) {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "no line ever crossed from node A to node B"
+        );
+    }
+    bob.set_read_timeout(Some(Duration::from_secs(10)));
+    // Drain pings still in flight to bob.
+    while let Ok(Message::Text(_)) = {
+        bob.set_read_timeout(Some(Duration::from_millis(300)));
+        bob.recv()
+    } {}
+    bob.set_read_timeout(Some(Duration::from_secs(10)));
+
+    const N: usize = 500;
+    for i in 0..N {
+        say(&mut alice, &format!("line {i}"));
+    }
+    for i in 0..N {
+        assert_eq!(
+            next_line(&mut bob),
+            format!("line {i}"),
+            "in order, none lost or doubled"
+        );
+    }
+
+    // Bob goes away; what alice says meanwhile is in Redis for him on node B.
+    drop(bob);
+    say(&mut alice, "while bob was away");
+    // Its way into Redis is asynchronous (the history thread): give it a moment.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut bob = b.member("bob");
+    let history = loop {
+        let m = next(&mut bob);
+        if m["type"] == "history" {
+            break m;
+        }
+    };
+    let texts: Vec<&str> = history["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["text"].as_str())
+        .collect();
+    assert!(texts.contains(&"while bob was away"), "{texts:?}");
+    assert_eq!(texts.last(), Some(&"while bob was away"));
+
+    // SIGTERM: node B fails its health check, then closes bob with 1001 and exits 0.
+    assert!(b.health().starts_with("HTTP/1.1 200"));
+    b.terminate();
+    let until = Instant::now() + Duration::from_secs(5);
+    while !b.health().starts_with("HTTP/1.1 503") {
+        assert!(Instant::now() < until, "/healthz never said 503");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let code = loop {
+        match bob.recv() {
+            Ok(Message::Close { code, .. }) => break code.as_u16(),
+            Ok(_) => {}
+            Err(ClientError::ConnectionClosed) => panic!("closed without a close frame"),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(code, 1001);
+    let until = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = b.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < until, "node B did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    // Node A and its room go on (alice's own echoes wait unread in her socket: a new
+    // member listens).
+    let mut carol = a.member("carol");
+    say(&mut alice, "still here");
+    assert_eq!(next_line(&mut carol), "still here");
+}
