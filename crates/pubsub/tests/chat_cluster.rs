@@ -174,6 +174,46 @@ fn lines_cross_nodes_history_follows_a_reconnect_and_sigterm_drains() {
         );
     }
 
+    // Redis goes away for 2 s: node A's room goes on; bob on node B gets the lines again
+    // once both bridges are back. What he misses meanwhile is bounded by the outage.
+    let port = redis.stop();
+    let mut carol_on_a = a.member("carol");
+    for i in 0..20 {
+        say(&mut alice, &format!("outage {i}"));
+    }
+    for i in 0..20 {
+        assert_eq!(
+            next_line(&mut carol_on_a),
+            format!("outage {i}"),
+            "node A's room stopped"
+        );
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let _redis = Redis::start_on(port).unwrap();
+    let until = Instant::now() + Duration::from_secs(15);
+    let mut outage_lines_seen = 0;
+    bob.set_read_timeout(Some(Duration::from_millis(200)));
+    'back: loop {
+        say(&mut alice, "after the outage");
+        while let Ok(Message::Text(t)) = bob.recv() {
+            let m: Value = serde_json::from_str(&t).unwrap();
+            let text = m["text"].as_str().unwrap_or_default();
+            outage_lines_seen += usize::from(text.starts_with("outage "));
+            if text == "after the outage" {
+                break 'back;
+            }
+        }
+        assert!(
+            Instant::now() < until,
+            "node B never heard from node A again"
+        );
+    }
+    eprintln!(
+        "Redis outage of 2 s: bob on node B got {outage_lines_seen} of the 20 lines posted on node A meanwhile"
+    );
+    bob.set_read_timeout(Some(Duration::from_secs(10)));
+    drop(carol_on_a);
+
     // Bob goes away; what alice says meanwhile is in Redis for him on node B.
     drop(bob);
     say(&mut alice, "while bob was away");

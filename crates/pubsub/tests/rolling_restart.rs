@@ -35,22 +35,39 @@ impl Drop for Proc {
 }
 
 fn binary(name: &str) -> Option<PathBuf> {
-    let path = std::env::current_exe().ok()?.parent()?.parent()?.join("examples").join(name);
+    let path = std::env::current_exe()
+        .ok()?
+        .parent()?
+        .parent()?
+        .join("examples")
+        .join(name);
     if path.exists() {
         return Some(path);
     }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: no {}", path.display());
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true: no {}",
+        path.display()
+    );
     eprintln!("NOTICE: skipping: no {}", path.display());
     None
 }
 
 fn haproxy() -> Option<PathBuf> {
     for p in ["haproxy", "/usr/sbin/haproxy"] {
-        if Command::new(p).arg("-v").stdout(Stdio::null()).status().is_ok_and(|s| s.success()) {
+        if Command::new(p)
+            .arg("-v")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+        {
             return Some(p.into());
         }
     }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: haproxy is needed (.ci/cluster-setup.sh)");
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true: haproxy is needed (.ci/cluster-setup.sh)"
+    );
     eprintln!("NOTICE: skipping: no haproxy");
     None
 }
@@ -58,7 +75,15 @@ fn haproxy() -> Option<PathBuf> {
 /// A chat node on port 0; its port from the URL it prints.
 fn node(chat: &Path, redis: &Redis) -> (Proc, u16) {
     let mut child = Command::new(chat)
-        .args(["127.0.0.1:0", "--redis", &redis.url(), "--drain-ms", "600", "--threads", "1"])
+        .args([
+            "127.0.0.1:0",
+            "--redis",
+            &redis.url(),
+            "--drain-ms",
+            "600",
+            "--threads",
+            "1",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -70,12 +95,22 @@ fn node(chat: &Path, redis: &Redis) -> (Proc, u16) {
         .find_map(|l| l.split("serving ").nth(1).map(str::to_owned))
         .expect("a URL");
     std::thread::spawn(move || for _ in lines {});
-    let port = url.trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap();
+    let port = url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     (proc, port)
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// HAProxy in front of the nodes: round robin, health checked every 100 ms on
@@ -105,7 +140,11 @@ fn start_haproxy(bin: &Path, dir: &Path, ports: &[u16]) -> (Proc, u16) {
         .spawn()
         .unwrap();
     let proc = Proc(child);
-    assert!(eventually(|| std::net::TcpStream::connect(("127.0.0.1", front)).is_ok()));
+    assert!(eventually(|| std::net::TcpStream::connect((
+        "127.0.0.1",
+        front
+    ))
+    .is_ok()));
     (proc, front)
 }
 
@@ -126,7 +165,8 @@ struct Seen {
 fn join(url: &str, name: &str) -> Option<WebSocket> {
     let mut ws = sockeye_client::connect(url).ok()?;
     ws.set_read_timeout(Some(Duration::from_millis(200)));
-    ws.send_text(&json!({"type": "join", "name": name}).to_string()).ok()?;
+    ws.send_text(&json!({"type": "join", "name": name}).to_string())
+        .ok()?;
     Some(ws)
 }
 
@@ -146,7 +186,9 @@ fn member(url: &str, name: &str, stop: &AtomicBool, seen: &Mutex<Seen>) {
                 let m: Value = serde_json::from_str(&t).unwrap();
                 let mut s = seen.lock().unwrap();
                 let add = |l: &Value, live: bool, s: &mut Seen| {
-                    let (Some(id), Some(text)) = (l["id"].as_str(), l["text"].as_str()) else { return };
+                    let (Some(id), Some(text)) = (l["id"].as_str(), l["text"].as_str()) else {
+                        return;
+                    };
                     if !s.ids.insert(id.to_owned()) {
                         if live {
                             s.live_duplicates += 1;
@@ -161,7 +203,11 @@ fn member(url: &str, name: &str, stop: &AtomicBool, seen: &Mutex<Seen>) {
                 match m["type"].as_str() {
                     Some("line") => add(&m, true, &mut s),
                     Some("history" | "welcome") => {
-                        let key = if m["type"] == "history" { "lines" } else { "history" };
+                        let key = if m["type"] == "history" {
+                            "lines"
+                        } else {
+                            "history"
+                        };
                         for l in m[key].as_array().into_iter().flatten() {
                             add(l, false, &mut s);
                         }
@@ -188,7 +234,9 @@ fn member(url: &str, name: &str, stop: &AtomicBool, seen: &Mutex<Seen>) {
 
 #[test]
 fn a_rolling_restart_behind_haproxy_loses_and_doubles_nothing() {
-    let (Some(chat), Some(haproxy_bin)) = (binary("chat"), haproxy()) else { return };
+    let (Some(chat), Some(haproxy_bin)) = (binary("chat"), haproxy()) else {
+        return;
+    };
     let Some(redis) = Redis::start() else { return };
     let dir = std::env::temp_dir().join(format!("sockeye-rolling-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -220,8 +268,10 @@ fn a_rolling_restart_behind_haproxy_loses_and_doubles_nothing() {
     let mut i = 0;
     while i < LINES {
         if i == LINES / 3 && killed_at.is_none() {
-            let pid = nodes[1].0 .0.id();
-            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+            let pid = nodes[1].0.0.id();
+            let _ = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
             killed_at = Some(started.elapsed());
         }
         let text = format!("line {i}");
@@ -232,8 +282,12 @@ fn a_rolling_restart_behind_haproxy_loses_and_doubles_nothing() {
             match publisher.recv() {
                 Ok(Message::Text(t)) => {
                     let m: Value = serde_json::from_str(&t).unwrap();
-                    let in_history = |k: &str| m[k].as_array().is_some_and(|ls| ls.iter().any(|l| l["text"] == text.as_str()));
-                    confirmed = (m["type"] == "line" && m["text"] == text.as_str()) || in_history("lines");
+                    let in_history = |k: &str| {
+                        m[k].as_array()
+                            .is_some_and(|ls| ls.iter().any(|l| l["text"] == text.as_str()))
+                    };
+                    confirmed =
+                        (m["type"] == "line" && m["text"] == text.as_str()) || in_history("lines");
                 }
                 Ok(Message::Close { .. }) | Err(sockeye_client::Error::ConnectionClosed) => break,
                 Ok(_) | Err(sockeye_client::Error::Timeout(Timeout::Read)) => {}
@@ -258,7 +312,10 @@ fn a_rolling_restart_behind_haproxy_loses_and_doubles_nothing() {
             if let Ok(Message::Text(t)) = publisher.recv() {
                 let m: Value = serde_json::from_str(&t).unwrap();
                 if m["type"] == "history" {
-                    if m["lines"].as_array().is_some_and(|ls| ls.iter().any(|l| l["text"] == text.as_str())) {
+                    if m["lines"]
+                        .as_array()
+                        .is_some_and(|ls| ls.iter().any(|l| l["text"] == text.as_str()))
+                    {
                         i += 1;
                     }
                     break;
@@ -268,10 +325,13 @@ fn a_rolling_restart_behind_haproxy_loses_and_doubles_nothing() {
     }
     let posting = started.elapsed();
     // Node 2 exited 0 after its drain.
-    let status = nodes[1].0 .0.wait().unwrap();
+    let status = nodes[1].0.0.wait().unwrap();
     assert!(status.success(), "{status}");
     // Let the last lines arrive.
-    assert!(eventually(|| seen.iter().all(|s| s.lock().unwrap().texts.len() >= LINES)), "some member is missing lines");
+    assert!(
+        eventually(|| seen.iter().all(|s| s.lock().unwrap().texts.len() >= LINES)),
+        "some member is missing lines"
+    );
     stop.store(true, Ordering::Relaxed);
     for t in threads {
         t.join().unwrap();
@@ -279,10 +339,16 @@ fn a_rolling_restart_behind_haproxy_loses_and_doubles_nothing() {
     let mut report = Vec::new();
     for (n, s) in seen.iter().enumerate() {
         let s = s.lock().unwrap();
-        let missing: Vec<usize> = (0..LINES).filter(|i| !s.texts.contains(&format!("line {i}"))).collect();
+        let missing: Vec<usize> = (0..LINES)
+            .filter(|i| !s.texts.contains(&format!("line {i}")))
+            .collect();
         assert!(missing.is_empty(), "member {n} misses {missing:?}");
         assert_eq!(s.live_duplicates, 0, "member {n} got a line twice");
-        assert_eq!(s.texts.len(), LINES, "member {n}: lines other than those posted");
+        assert_eq!(
+            s.texts.len(),
+            LINES,
+            "member {n}: lines other than those posted"
+        );
         report.push(format!(
             "m{n}: {} lines, {} recovered from history, {} reconnects, {} closes with 1001",
             s.texts.len(),
@@ -292,7 +358,10 @@ fn a_rolling_restart_behind_haproxy_loses_and_doubles_nothing() {
         ));
     }
     let moved: usize = seen.iter().map(|s| s.lock().unwrap().closes_1001).sum();
-    assert!(moved >= 1, "no member was on the restarted node: {report:?}");
+    assert!(
+        moved >= 1,
+        "no member was on the restarted node: {report:?}"
+    );
     eprintln!(
         "rolling restart: {LINES} lines posted in {posting:?}, node 2 stopped at {killed_at:?}; {}",
         report.join("; ")

@@ -250,49 +250,57 @@ impl Handler for Chat {
 }
 
 /// The Redis side of the history, on its own thread (the event loop never waits for
-/// Redis). A job that finds Redis away is given up: the room goes on without it.
+/// Redis). A job that fails on a connection Redis dropped (it restarted) is tried once
+/// more on a new one; a job that finds Redis away is given up: the room goes on.
 fn history(url: &str, jobs: &Receiver<Job>, late: &demo::LateHandle) {
     let Ok(client) = redis::Client::open(url) else {
         return;
     };
     let mut con: Option<redis::Connection> = None;
     for job in jobs {
-        if con.is_none() {
-            con = client
-                .get_connection_with_timeout(Duration::from_secs(1))
-                .ok();
-        }
-        let Some(c) = con.as_mut() else { continue };
-        let done = match job {
-            Job::Append(line) => redis::pipe()
-                .cmd("RPUSH")
-                .arg(HISTORY_KEY)
-                .arg(line)
-                .ignore()
-                .cmd("LTRIM")
-                .arg(HISTORY_KEY)
-                .arg(-CLUSTER_HISTORY)
-                .arg(-1)
-                .ignore()
-                .query::<()>(c),
-            Job::Fetch(id) => redis::cmd("LRANGE")
-                .arg(HISTORY_KEY)
-                .arg(-CLUSTER_HISTORY)
-                .arg(-1)
-                .query::<Vec<String>>(c)
-                .map(|lines| {
-                    let lines: Vec<Value> = lines
-                        .iter()
-                        .filter_map(|l| serde_json::from_str(l).ok())
-                        .collect();
-                    let msg = json!({"type": "history", "lines": lines}).to_string();
-                    if let Some(handle) = late.get() {
-                        let _ = handle.send_text(id, &msg);
-                    }
-                }),
-        };
-        if done.is_err() {
+        for _attempt in 0..2 {
+            if con.is_none() {
+                con = client
+                    .get_connection_with_timeout(Duration::from_secs(1))
+                    .ok();
+            }
+            let Some(c) = con.as_mut() else { break };
+            if run(c, &job, late).is_ok() {
+                break;
+            }
             con = None;
+        }
+    }
+}
+
+fn run(c: &mut redis::Connection, job: &Job, late: &demo::LateHandle) -> redis::RedisResult<()> {
+    match job {
+        Job::Append(line) => redis::pipe()
+            .cmd("RPUSH")
+            .arg(HISTORY_KEY)
+            .arg(line)
+            .ignore()
+            .cmd("LTRIM")
+            .arg(HISTORY_KEY)
+            .arg(-CLUSTER_HISTORY)
+            .arg(-1)
+            .ignore()
+            .query::<()>(c),
+        Job::Fetch(id) => {
+            let lines: Vec<String> = redis::cmd("LRANGE")
+                .arg(HISTORY_KEY)
+                .arg(-CLUSTER_HISTORY)
+                .arg(-1)
+                .query(c)?;
+            let lines: Vec<Value> = lines
+                .iter()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect();
+            let msg = json!({"type": "history", "lines": lines}).to_string();
+            if let Some(handle) = late.get() {
+                let _ = handle.send_text(*id, &msg);
+            }
+            Ok(())
         }
     }
 }
