@@ -65,8 +65,29 @@ struct Counters {
     reconnects: AtomicU64,
 }
 
+/// A message from another node, as handed to a [`Listener`].
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Remote<'a> {
+    /// The channel, without the prefix.
+    pub channel: &'a str,
+    /// The payload (valid UTF-8 when `text`).
+    pub payload: &'a [u8],
+    /// Published as text (`publish_text`) or binary.
+    pub text: bool,
+    /// The publishing node's id.
+    pub node: u64,
+}
+
+/// Called on the bridge's subscriber thread for every message of another node (after
+/// duplicates are skipped), before its delivery to the channel's local members: for an
+/// application that keeps state of its own (the ticker's latest prices). It must not
+/// block: the next message waits for it.
+pub type Listener = Box<dyn Fn(Remote<'_>) + Send + Sync>;
+
 struct Shared {
     config: BridgeConfig,
+    listener: Option<Listener>,
     client: redis::Client,
     handle: ServerHandle,
     rooms: Rooms,
@@ -118,11 +139,32 @@ impl Bridge {
     /// # Errors
     /// [`Error::Url`] if `config.url` is not a Redis URL.
     pub fn start(config: BridgeConfig, handle: ServerHandle) -> Result<Self, Error> {
+        Self::start_inner(config, handle, None)
+    }
+
+    /// [`start`](Self::start), with `listener` called for every message of another node.
+    ///
+    /// # Errors
+    /// [`Error::Url`] if `config.url` is not a Redis URL.
+    pub fn start_listening(
+        config: BridgeConfig,
+        handle: ServerHandle,
+        listener: Listener,
+    ) -> Result<Self, Error> {
+        Self::start_inner(config, handle, Some(listener))
+    }
+
+    fn start_inner(
+        config: BridgeConfig,
+        handle: ServerHandle,
+        listener: Option<Listener>,
+    ) -> Result<Self, Error> {
         let client =
             redis::Client::open(config.url.as_str()).map_err(|e| Error::Url(e.to_string()))?;
         let (tx, rx) = sync_channel(config.queue.max(1));
         let shared = Arc::new(Shared {
             config,
+            listener,
             client,
             handle,
             rooms: Rooms::default(),
@@ -417,6 +459,14 @@ fn on_message(shared: &Shared, last: &mut HashMap<u64, u64>, channel: &str, byte
     }
     last.insert(env.node, env.seq);
     c.received.fetch_add(1, Ordering::Relaxed);
+    if let Some(listener) = &shared.listener {
+        listener(Remote {
+            channel,
+            payload: env.payload,
+            text: env.kind == Kind::Text,
+            node: env.node,
+        });
+    }
     if deliver(shared, channel, env.kind, env.payload) {
         c.delivered.fetch_add(1, Ordering::Relaxed);
     }

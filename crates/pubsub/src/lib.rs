@@ -29,7 +29,7 @@ mod config;
 mod envelope;
 mod rooms;
 
-pub use bridge::{Bridge, BridgeStats, Published};
+pub use bridge::{Bridge, BridgeStats, Listener, Published, Remote};
 pub use config::BridgeConfig;
 
 /// What can go wrong starting a bridge.

@@ -8,10 +8,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::Redis;
@@ -24,54 +24,11 @@ struct Node {
     addr: String,
 }
 
-fn chat_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("examples/chat");
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true: no chat example at {} (`cargo test --workspace` builds it)",
-        path.display()
-    );
-    eprintln!("NOTICE: skipping: no chat example at {}", path.display());
-    None
-}
-
 impl Node {
-    fn start(binary: &PathBuf, redis: &Redis) -> Self {
-        let mut child = Command::new(binary)
-            .args([
-                "127.0.0.1:0",
-                "--redis",
-                &redis.url(),
-                "--drain-ms",
-                "300",
-                "--threads",
-                "1",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        // Lines before the URL (the node's cluster identity) are skipped.
-        let url = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|l| l.split("serving ").nth(1).map(str::to_owned));
-        let Some(url) = url else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the chat node printed no URL");
-        };
-        let addr = url
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_owned();
-        // Drain the rest (leave notices) so the pipe never fills.
-        std::thread::spawn(move || for _ in lines {});
+    fn start(binary: &Path, redis: &Redis) -> Self {
+        let url = redis.url();
+        let args = ["--redis", &url, "--drain-ms", "300", "--threads", "1"];
+        let (child, addr) = common::spawn_demo(binary, &args);
         Self { child, addr }
     }
 
@@ -135,7 +92,9 @@ fn say(ws: &mut WebSocket, text: &str) {
 
 #[test]
 fn lines_cross_nodes_history_follows_a_reconnect_and_sigterm_drains() {
-    let Some(binary) = chat_binary() else { return };
+    let Some(binary) = common::example("chat") else {
+        return;
+    };
     let Some(redis) = Redis::start() else { return };
     let a = Node::start(&binary, &redis);
     let mut b = Node::start(&binary, &redis);

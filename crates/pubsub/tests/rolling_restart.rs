@@ -10,7 +10,6 @@
 mod common;
 
 use std::collections::{BTreeSet, HashSet};
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -34,25 +33,6 @@ impl Drop for Proc {
     }
 }
 
-fn binary(name: &str) -> Option<PathBuf> {
-    let path = std::env::current_exe()
-        .ok()?
-        .parent()?
-        .parent()?
-        .join("examples")
-        .join(name);
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true: no {}",
-        path.display()
-    );
-    eprintln!("NOTICE: skipping: no {}", path.display());
-    None
-}
-
 fn haproxy() -> Option<PathBuf> {
     for p in ["haproxy", "/usr/sbin/haproxy"] {
         if Command::new(p)
@@ -72,37 +52,15 @@ fn haproxy() -> Option<PathBuf> {
     None
 }
 
-/// A chat node on port 0; its port from the URL it prints.
+/// A chat node on port 0, and its port.
 fn node(chat: &Path, redis: &Redis) -> (Proc, u16) {
-    let mut child = Command::new(chat)
-        .args([
-            "127.0.0.1:0",
-            "--redis",
-            &redis.url(),
-            "--drain-ms",
-            "600",
-            "--threads",
-            "1",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let proc = Proc(child);
-    let url = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|l| l.split("serving ").nth(1).map(str::to_owned))
-        .expect("a URL");
-    std::thread::spawn(move || for _ in lines {});
-    let port = url
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    (proc, port)
+    let url = redis.url();
+    let (child, addr) = common::spawn_demo(
+        chat,
+        &["--redis", &url, "--drain-ms", "600", "--threads", "1"],
+    );
+    let port = addr.rsplit(':').next().unwrap().parse().unwrap();
+    (Proc(child), port)
 }
 
 fn free_port() -> u16 {
@@ -234,7 +192,7 @@ fn member(url: &str, name: &str, stop: &AtomicBool, seen: &Mutex<Seen>) {
 
 #[test]
 fn a_rolling_restart_behind_haproxy_loses_and_doubles_nothing() {
-    let (Some(chat), Some(haproxy_bin)) = (binary("chat"), haproxy()) else {
+    let (Some(chat), Some(haproxy_bin)) = (common::example("chat"), haproxy()) else {
         return;
     };
     let Some(redis) = Redis::start() else { return };

@@ -18,11 +18,16 @@
 //! `{"type":"unsub","symbol":S}`, `{"type":"ack","seq":N}`. Server to client: `symbols`
 //! (names and prices, the rate), `prices` (`seq`, `conflated`, and `u`: a list of
 //! `[symbol, price, publisher time in ms]`).
+//!
+//! As a cluster: `--redis URL` on every node, and `--publish no` on all but the
+//! publishing one. The publisher's updates go through [`sockeye_pubsub::Bridge`] (channel
+//! `ticker:prices`); every node applies them to its own subscribers with the same
+//! conflation, so a slow subscriber on any node costs only its node one price per symbol.
 
 mod demo;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -33,6 +38,8 @@ use sockeye_server::{
 
 /// Unacknowledged batches a subscriber may have.
 const WINDOW: u32 = 2;
+/// The broker channel of the price feed, in a cluster.
+const PRICES: &str = "ticker:prices";
 const NAMES: [&str; 12] = [
     "SKYE", "COHO", "CHUM", "PINK", "KOKA", "CHNK", "TROU", "CHAR", "GRAY", "PIKE", "PRCH", "CARP",
 ];
@@ -155,9 +162,13 @@ impl Handler for Ticker {
 }
 
 /// The publisher: `rate` updates a second, round-robin over the symbols, each a small
-/// random step; every subscriber of the symbol gets it now if its window allows, else
-/// it replaces the pending price.
-fn publish(market: &Mutex<Market>, late: &demo::LateHandle, rate: u32) {
+/// random step, applied here ([`apply`]) and, in a cluster, sent to the other nodes.
+fn publish(
+    market: &Mutex<Market>,
+    late: &demo::LateHandle,
+    rate: u32,
+    cluster: &OnceLock<sockeye_pubsub::Bridge>,
+) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ demo::now_ms().to_bits());
     let step = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
     let mut next = Instant::now();
@@ -172,25 +183,44 @@ fn publish(market: &Mutex<Market>, late: &demo::LateHandle, rate: u32) {
             return;
         }
         let mut m = lock(market);
-        let Market {
-            names,
-            prices,
-            subs,
-        } = &mut *m;
-        symbol = (symbol + 1) % names.len();
-        let price = &mut prices[symbol];
-        *price = (*price * (1.0 + (rng.unit() - 0.5) * 0.004)).max(0.01);
-        let (price, ts) = (*price, demo::now_ms());
-        for (id, sub) in subs.iter_mut() {
-            if !sub.symbols.contains(&symbol) {
-                continue;
-            }
-            if sub.pending.insert(symbol, (price, ts)).is_some() {
-                sub.conflated += 1;
-            }
-            if let Some(batch) = sub.batch(names) {
-                let _ = handle.send_text(*id, &batch);
-            }
+        symbol = (symbol + 1) % m.names.len();
+        let price = m.prices[symbol] * (1.0 + (rng.unit() - 0.5) * 0.004);
+        let (price, ts) = (price.max(0.01), demo::now_ms());
+        apply(&mut m, handle, symbol, price, ts);
+        drop(m);
+        if let Some(bridge) = cluster.get() {
+            let _ = bridge.publish_text(PRICES, &json!([symbol, price, ts]).to_string());
+        }
+    }
+}
+
+/// One price update: every subscriber of the symbol gets it now if its window allows,
+/// else it replaces the pending price (conflation).
+fn apply(
+    m: &mut Market,
+    handle: &sockeye_server::ServerHandle,
+    symbol: usize,
+    price: f64,
+    ts: f64,
+) {
+    let Market {
+        names,
+        prices,
+        subs,
+    } = m;
+    let Some(p) = prices.get_mut(symbol) else {
+        return;
+    };
+    *p = price;
+    for (id, sub) in subs.iter_mut() {
+        if !sub.symbols.contains(&symbol) {
+            continue;
+        }
+        if sub.pending.insert(symbol, (price, ts)).is_some() {
+            sub.conflated += 1;
+        }
+        if let Some(batch) = sub.batch(names) {
+            let _ = handle.send_text(*id, &batch);
         }
     }
 }
@@ -209,10 +239,13 @@ impl Rng {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = demo::Args::parse("127.0.0.1:9003")?;
-    args.only(&["rate", "symbols"])?;
+    args.only(&["rate", "symbols", "redis", "publish"])?;
     let rate: u32 = args.get("rate", 200)?;
     let symbols: usize = args.get("symbols", 8)?;
     let symbols = symbols.clamp(1, 1000);
+    let redis_url: String = args.get("redis", String::new())?;
+    // In a cluster, one node (or a few, for redundancy) runs the publisher.
+    let publishes = args.get("publish", "yes".to_owned())? != "no";
     let names: Vec<String> = (0..symbols)
         .map(|i| {
             NAMES
@@ -227,24 +260,54 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         subs: HashMap::new(),
     }));
     let late = demo::LateHandle::default();
-    {
-        let (market, late) = (market.clone(), late.clone());
-        std::thread::spawn(move || publish(&market, &late, rate));
+    let cluster: Arc<OnceLock<sockeye_pubsub::Bridge>> = Arc::default();
+    if publishes {
+        let (market, late, cluster) = (market.clone(), late.clone(), cluster.clone());
+        std::thread::spawn(move || publish(&market, &late, rate, &cluster));
     }
     let assets = demo::assets()
         .file("/", include_str!("web/ticker/index.html"))
         .file("/ticker.js", include_str!("web/ticker/ticker.js"));
     let ticker = Ticker {
         assets,
-        market,
+        market: market.clone(),
         rate,
     };
+    let on_bound =
+        |handle: &sockeye_server::ServerHandle| -> Result<(), Box<dyn std::error::Error>> {
+            if redis_url.is_empty() {
+                return Ok(());
+            }
+            let node = u64::from(std::process::id()) << 32 ^ (demo::now_ms() as u64 & 0xffff_ffff);
+            let handle2 = handle.clone();
+            // Prices from the publishing node go through this node's conflation, like its own.
+            let listener: sockeye_pubsub::Listener = Box::new(move |remote| {
+                if remote.channel != PRICES {
+                    return;
+                }
+                let Ok(Value::Array(u)) = serde_json::from_slice::<Value>(remote.payload) else {
+                    return;
+                };
+                if let [Some(symbol), Some(price), Some(ts)] =
+                    [u.first(), u.get(1), u.get(2)].map(|v| v.and_then(Value::as_f64))
+                {
+                    apply(&mut lock(&market), &handle2, symbol as usize, price, ts);
+                }
+            });
+            let bridge = sockeye_pubsub::Bridge::start_listening(
+                sockeye_pubsub::BridgeConfig::new(redis_url.clone(), node),
+                handle.clone(),
+                listener,
+            )?;
+            let _ = cluster.set(bridge);
+            Ok(())
+        };
     demo::serve(
         "ticker",
         ServerConfig::default(),
         ticker,
         &args,
         &late,
-        |_| Ok(()),
+        on_bound,
     )
 }

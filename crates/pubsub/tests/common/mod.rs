@@ -96,3 +96,50 @@ pub fn eventually(mut f: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+/// An example binary of the workspace (`target/<profile>/examples/NAME`, which
+/// `cargo test --workspace` builds); `None` with a notice if it is missing (a failure
+/// under `CI=true`).
+pub fn example(name: &str) -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join("examples").join(name);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true: no {name} example at {} (`cargo test --workspace` builds it)",
+        path.display()
+    );
+    eprintln!("NOTICE: skipping: no {name} example at {}", path.display());
+    None
+}
+
+/// A demo started on `127.0.0.1:0` with `args`, and the address it printed; the child
+/// is killed if it prints no URL. Its stdout is drained by a thread.
+pub fn spawn_demo(binary: &std::path::Path, args: &[&str]) -> (Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(binary)
+        .arg("127.0.0.1:0")
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Lines before the URL (a node's cluster identity) are skipped.
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.split("serving ").nth(1).map(str::to_owned));
+    let Some(url) = url else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("{} printed no URL", binary.display());
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    (child, addr)
+}
