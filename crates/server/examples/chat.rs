@@ -15,7 +15,8 @@
 //!
 //! The protocol, JSON text messages. Client to server: `{"type":"join","name":N}` first,
 //! then `{"type":"say","text":T}`. Server to client: `welcome` (your name, the members,
-//! the history), `presence` (the members, and who joined or left), `line` (name, text,
+//! the history), `presence` (who joined or left, and the count: a change, never the
+//! whole list, so a crowd joining at once costs O(members) per join), `line` (name, text,
 //! server time in ms, and an `id` unique in the cluster), `history` (lines from Redis).
 //! `--tls` serves `https://` and `wss://` with a development certificate; Ctrl-C or
 //! SIGTERM closes every member with 1001 (going away), after `--drain-ms` of failing
@@ -153,7 +154,9 @@ impl Chat {
         });
         let _ = cx.send_text(&welcome.to_string());
         let others: Vec<ConnId> = room.ids().into_iter().filter(|&i| i != cx.id()).collect();
-        let presence = json!({"type": "presence", "members": room.names(), "joined": name});
+        // A change, not the list: a list per join would be O(members²) bytes when a
+        // crowd (re)connects at once (the welcome carries the whole list).
+        let presence = json!({"type": "presence", "joined": name, "count": room.members.len()});
         let _ = cx
             .handle()
             .broadcast_text_to(&others, &presence.to_string());
@@ -242,7 +245,7 @@ impl Handler for Chat {
         let mut room = self.room();
         room.members.remove(&id);
         println!("{name} left ({})", closed.code);
-        let presence = json!({"type": "presence", "members": room.names(), "left": name});
+        let presence = json!({"type": "presence", "left": name, "count": room.members.len()});
         if let Some(handle) = self.handle() {
             let _ = handle.broadcast_text_to(&room.ids(), &presence.to_string());
         }

@@ -47,7 +47,11 @@ function merge(lines) {
   }
 }
 
-function presence(members) {
+// The members here: the welcome's list, then each presence change.
+let members = [];
+
+function presence(list) {
+  members = [...list].sort();
   const ul = $("members");
   ul.replaceChildren(...members.map((m) => {
     const li = document.createElement("li");
@@ -77,9 +81,14 @@ const chat = connect("/chat", {
       $("say").hidden = false;
       $("text").focus();
     } else if (m.type === "presence") {
-      if (m.joined) add("notice", [["span", `${m.joined} joined`]]);
-      if (m.left) add("notice", [["span", `${m.left} left`]]);
-      presence(m.members);
+      if (m.joined) {
+        add("notice", [["span", `${m.joined} joined`]]);
+        presence([...members.filter((x) => x !== m.joined), m.joined]);
+      }
+      if (m.left) {
+        add("notice", [["span", `${m.left} left`]]);
+        presence(members.filter((x) => x !== m.left));
+      }
     } else if (m.type === "line") {
       line(m);
     } else if (m.type === "history") {
