@@ -9,6 +9,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::Arc;
 use std::time::Instant;
 
 use sockeye_deflate::{DeflateOptions, Memory, PerMessageDeflate, SharedCompressor};
@@ -84,6 +85,9 @@ fn idle_bytes(p: DeflateParams, memory: Memory, shared: Option<&SharedCompressor
         w
     };
     assert_eq!(wire[0] & 0x40, 0x40);
+    // The limits are shared by a front end's connections (`DriverConfig::shared_connection`),
+    // so they are made before counting, as they are before a connection is accepted.
+    let config = Arc::new(Config::default());
     let before = live();
     let mut o = DeflateOptions::new();
     o.memory = memory;
@@ -92,7 +96,7 @@ fn idle_bytes(p: DeflateParams, memory: Memory, shared: Option<&SharedCompressor
         ext = ext.with_shared_compressor(s.clone());
     }
     let mut conn =
-        Connection::server(Config::default(), Instant::now()).with_extension(Box::new(ext));
+        Connection::server(Arc::clone(&config), Instant::now()).with_extension(Box::new(ext));
     let seen = feed(&mut conn, &wire, &[1000], Instant::now());
     assert_eq!(seen.events.len(), 1);
     drop(seen);
@@ -118,8 +122,9 @@ fn params(snct: bool, cnct: bool, bits: u8) -> DeflateParams {
 #[test]
 fn idle_memory_per_connection() {
     // The plain connection's own box (mask source / extension holder) for reference.
+    let config = Arc::new(Config::default());
     let before = live();
-    let plain = Connection::server(Config::default(), Instant::now());
+    let plain = Connection::server(Arc::clone(&config), Instant::now());
     let plain_bytes = live() - before;
     drop(plain);
     println!(

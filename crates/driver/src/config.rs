@@ -1,6 +1,7 @@
 //! What one connection's life is bounded by: handshake deadlines, output water marks, the
 //! overflow policy, the linger bound, and the WebSocket connection's own limits.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sockeye_handshake::Limits;
@@ -25,6 +26,9 @@ pub enum OverflowPolicy {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct DriverConfig {
+    /// `connection` in an `Arc` that every connection made from this configuration
+    /// shares (made on first use; see [`DriverConfig::shared_connection`]).
+    shared: SharedConnection,
     /// The WebSocket connection's limits, keepalive and close timeout
     /// ([`sockeye_proto::Config`]).
     pub connection: sockeye_proto::Config,
@@ -96,6 +100,7 @@ impl DriverConfig {
     /// The defaults listed on each field.
     pub fn new() -> Self {
         Self {
+            shared: SharedConnection::default(),
             connection: sockeye_proto::Config::new(),
             handshake_timeout: Self::DEFAULT_HANDSHAKE_TIMEOUT,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
@@ -115,14 +120,81 @@ impl DriverConfig {
         }
     }
 
+    /// [`DriverConfig::connection`] for a new connection (what the driver gives
+    /// [`Connection::server`](sockeye_proto::Connection::server), and what a front end
+    /// that builds its own connections should give it): one `Arc` shared by every
+    /// connection of this configuration, so each holds a pointer rather than its own
+    /// copy of the limits (88 bytes of an idle connection's memory otherwise).
+    ///
+    /// The shared copy is made on first use and handed out while it still equals
+    /// `connection`; if the field was changed since (through `Arc::get_mut`, or on a
+    /// clone, whose cache starts empty anyway), the connection gets a fresh copy of the
+    /// field as it is now, so a change is never missed.
+    pub fn shared_connection(&self) -> Arc<sockeye_proto::Config> {
+        match self.shared.0.get() {
+            Some(shared) if **shared == self.connection => Arc::clone(shared),
+            Some(_) => Arc::new(self.connection.clone()),
+            None => {
+                let fresh = Arc::new(self.connection.clone());
+                // Another thread may have set it meanwhile: either copy is the same value.
+                let _ = self.shared.0.set(Arc::clone(&fresh));
+                fresh
+            }
+        }
+    }
+
     /// Where reading resumes after back-pressure stopped it: half the high-water mark.
     pub(crate) fn low_water(&self) -> usize {
         self.write_high_water / 2
     }
 }
 
+/// The cache behind [`DriverConfig::shared_connection`]. A clone starts empty, so a clone
+/// changed afterwards never hands out the original's limits.
+#[derive(Default)]
+struct SharedConnection(OnceLock<Arc<sockeye_proto::Config>>);
+
+impl Clone for SharedConnection {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl core::fmt::Debug for SharedConnection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // A cache of `connection`, which `Debug` shows already.
+        f.write_str("..")
+    }
+}
+
 impl Default for DriverConfig {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_share_one_copy_of_the_limits_and_never_a_stale_one() {
+        let mut config = DriverConfig::new();
+        config.connection.max_message_size = 1000;
+        let a = config.shared_connection();
+        let b = config.shared_connection();
+        assert!(Arc::ptr_eq(&a, &b), "one shared copy");
+        assert_eq!(a.max_message_size, 1000);
+
+        // A change after the cache was made is seen by the next connection.
+        config.connection.max_message_size = 2000;
+        let c = config.shared_connection();
+        assert_eq!(c.max_message_size, 2000);
+        assert_eq!(a.max_message_size, 1000, "earlier connections keep theirs");
+
+        // A clone starts without the original's cache.
+        let mut copy = config.clone();
+        copy.connection.max_message_size = 3000;
+        assert_eq!(copy.shared_connection().max_message_size, 3000);
     }
 }

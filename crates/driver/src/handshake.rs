@@ -118,7 +118,7 @@ impl<'a> Core<'a> {
                     return Err(Error::HandshakeEof);
                 };
                 let consumed = accepted.head_len().saturating_sub(before).min(taken);
-                let ws = Connection::client(self.config.connection.clone(), masks, now);
+                let ws = Connection::client(self.config.shared_connection(), masks, now);
                 // permessage-deflate: a response we did not allow fails the connection.
                 #[cfg(feature = "deflate")]
                 let (ws, params) = {
@@ -208,7 +208,7 @@ impl Driver {
             self.phase = self.closing(now);
             return Err(Error::Accept(e));
         }
-        let ws = Connection::server(self.config.connection.clone(), now);
+        let ws = Connection::server(self.config.shared_connection(), now);
         #[cfg(feature = "deflate")]
         let params = negotiated.map(|(_, params)| params);
         #[cfg(feature = "deflate")]
@@ -274,7 +274,7 @@ impl Driver {
 
     /// The Closing phase, with the linger deadline from `now`.
     pub(crate) fn closing(&self, now: Instant) -> Phase {
-        Phase::Closing(Closing::new(now + self.config.linger_timeout))
+        Phase::Closing(Box::new(Closing::new(now + self.config.linger_timeout)))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The connection: both halves, construction, and what the driver asks of it.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use sockeye_frame::{CloseCode, OpCode, Rsv};
@@ -54,21 +55,29 @@ pub struct Connection {
 impl Connection {
     /// A server-side connection (expects masked frames, sends unmasked ones).
     /// `now` starts the keepalive timer, if configured.
-    pub fn server(config: Config, now: Instant) -> Self {
-        Self::new(Role::Server, config, None, now)
+    ///
+    /// `config` is a [`Config`] or an `Arc<Config>`: connections made from clones of one
+    /// `Arc` share it, so each holds a pointer instead of its own copy of the limits.
+    pub fn server(config: impl Into<Arc<Config>>, now: Instant) -> Self {
+        Self::new(Role::Server, config.into(), None, now)
     }
 
     /// A client-side connection: every frame it sends is masked with a fresh key from
     /// `masks` (§5.3). `now` starts the keepalive timer, if configured.
-    pub fn client(config: Config, masks: Box<dyn MaskSource>, now: Instant) -> Self {
+    /// `config` as for [`Connection::server`].
+    pub fn client(
+        config: impl Into<Arc<Config>>,
+        masks: Box<dyn MaskSource>,
+        now: Instant,
+    ) -> Self {
         let extras = Extras {
             masks: Some(masks),
             ..Extras::default()
         };
-        Self::new(Role::Client, config, Some(Box::new(extras)), now)
+        Self::new(Role::Client, config.into(), Some(Box::new(extras)), now)
     }
 
-    fn new(role: Role, config: Config, extras: Option<Box<Extras>>, now: Instant) -> Self {
+    fn new(role: Role, config: Arc<Config>, extras: Option<Box<Extras>>, now: Instant) -> Self {
         let mut tx = Sender {
             config,
             role,

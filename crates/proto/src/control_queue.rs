@@ -11,9 +11,14 @@ use sockeye_frame::ControlFrame;
 /// 64 KiB (positions fit a `u16`).
 const MAX_PONGS: u16 = 256;
 
-/// The queue.
+/// The queue: nothing at all (one null pointer) while nothing is pending, which is
+/// almost always; boxed when a frame waits, so an idle connection does not carry the
+/// vector and its counters.
 #[derive(Debug, Default)]
-pub(crate) struct ControlQueue {
+pub(crate) struct ControlQueue(Option<Box<Pending>>);
+
+#[derive(Debug, Default)]
+struct Pending {
     bytes: Vec<u8>,
     /// Pongs in `bytes`.
     pongs: u16,
@@ -26,12 +31,16 @@ pub(crate) struct ControlQueue {
 impl ControlQueue {
     /// Whether nothing is pending.
     pub(crate) fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.0.as_ref().is_none_or(|p| p.bytes.is_empty())
+    }
+
+    fn pending(&mut self) -> &mut Pending {
+        self.0.get_or_insert_with(Box::default)
     }
 
     /// Queues any control frame.
     pub(crate) fn push(&mut self, frame: &ControlFrame) {
-        self.bytes.extend_from_slice(frame);
+        self.pending().bytes.extend_from_slice(frame);
     }
 
     /// Queues a pong: while fewer than `max` pongs are pending it is added; otherwise it
@@ -40,38 +49,40 @@ impl ControlQueue {
     /// endpoint MAY elect to send a Pong frame for only the most recently processed Ping
     /// frame.").
     pub(crate) fn push_pong(&mut self, frame: &ControlFrame, max: u16) {
-        if self.pongs >= max.clamp(1, MAX_PONGS) {
-            let start = usize::from(self.last_pong_start);
-            let end = start + usize::from(self.last_pong_len);
-            if end <= self.bytes.len() {
-                self.bytes.drain(start..end);
+        let p = self.pending();
+        if p.pongs >= max.clamp(1, MAX_PONGS) {
+            let start = usize::from(p.last_pong_start);
+            let end = start + usize::from(p.last_pong_len);
+            if end <= p.bytes.len() {
+                p.bytes.drain(start..end);
             }
-            self.pongs -= 1;
+            p.pongs -= 1;
         }
-        self.last_pong_start = self.bytes.len() as u16;
-        self.last_pong_len = frame.len() as u8;
-        self.bytes.extend_from_slice(frame);
-        self.pongs += 1;
+        p.last_pong_start = p.bytes.len() as u16;
+        p.last_pong_len = frame.len() as u8;
+        p.bytes.extend_from_slice(frame);
+        p.pongs += 1;
     }
 
     /// Moves everything pending to the end of `out`, releasing the queue's memory.
     pub(crate) fn drain_into(&mut self, out: &mut Vec<u8>) -> usize {
-        let n = self.bytes.len();
+        let Some(mut p) = self.0.take() else {
+            return 0;
+        };
+        let n = p.bytes.len();
         if n > 0 {
             if out.is_empty() && out.capacity() < n {
                 // Hand over the allocation instead of copying.
-                *out = core::mem::take(&mut self.bytes);
+                *out = core::mem::take(&mut p.bytes);
             } else {
-                out.extend_from_slice(&self.bytes);
-                self.bytes = Vec::new();
+                out.extend_from_slice(&p.bytes);
             }
         }
-        self.pongs = 0;
         n
     }
 
     /// Drops everything pending (the transport is gone).
     pub(crate) fn clear(&mut self) {
-        *self = Self::default();
+        self.0 = None;
     }
 }

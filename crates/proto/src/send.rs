@@ -1,6 +1,7 @@
 //! The sending half: whole messages, fragments, pings, pongs, and the state both halves
 //! share (role, close state, control queue, timers).
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use sockeye_frame::{ControlFrame, FrameHeader, MAX_HEADER_LEN, OpCode, Rsv, apply_mask};
@@ -35,7 +36,9 @@ impl<F: FnMut() -> [u8; 4] + Send> MaskSource for F {
 /// Every method appends whole frames to a caller-owned `out` buffer (masked with a fresh
 /// key per frame for a client, §5.3) and writes nothing when it returns an error.
 pub struct Sender {
-    pub(crate) config: Config,
+    /// Shared by the connections of one front end (see [`Connection::server`]): a pointer
+    /// here, not 88 bytes of limits per connection.
+    pub(crate) config: Arc<Config>,
     pub(crate) role: Role,
     pub(crate) state: State,
     /// The connection failed (peer violation, timeout, EOF): TCP is closed by both roles.

@@ -58,6 +58,6 @@ mod tests {
         let conn = size_of::<Conn<()>>();
         let driver = size_of::<Driver>();
         println!("Conn<()> = {conn} bytes (driver {driver})");
-        assert!(conn <= 128, "Conn<()> grew to {conn} bytes");
+        assert!(conn <= 120, "Conn<()> grew to {conn} bytes");
     }
 }

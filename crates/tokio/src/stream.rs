@@ -54,12 +54,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         let now = now();
         match role {
             Role::Server => {
-                let ws = Connection::server(config.connection.clone(), now);
+                let ws = Connection::server(config.shared_connection(), now);
                 Self::from_connection(io, ws, config, None)
             }
             Role::Client => {
                 let (masks, failed) = OsMasks::new();
-                let ws = Connection::client(config.connection.clone(), Box::new(masks), now);
+                let ws = Connection::client(config.shared_connection(), Box::new(masks), now);
                 Self::from_connection(io, ws, config, Some(failed))
             }
         }

@@ -117,7 +117,7 @@ impl Accepted {
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
-        let mut ws = Connection::server(self.config.connection.clone(), now());
+        let mut ws = Connection::server(self.config.shared_connection(), now());
         if let (Some(policy), Some(params)) = (&self.config.deflate, self.deflate) {
             let mut extension = PerMessageDeflate::new(Role::Server, params, policy.options);
             if let Some(shared) = &policy.shared {
