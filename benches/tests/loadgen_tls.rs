@@ -51,9 +51,11 @@ fn load_and_hold_over_wss() {
         settle: Duration::from_millis(50),
         server_pid: pid,
         tls: Some(tls),
+        sources: Vec::new(),
     })
     .unwrap();
     assert_eq!(held.conns, 20);
+    assert!(held.setups_per_second() > 0.0);
 
     // A client that trusts another CA does not get through.
     let stranger = dir.join("stranger.pem");

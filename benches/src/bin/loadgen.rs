@@ -6,8 +6,13 @@
 //!              [--kind binary|ascii|utf8|chat|ticker] [--depth D] [--warmup SECS]
 //!              [--duration SECS] [--server-pid PID] [--deflate] [--tls-ca FILE]
 //! loadgen hold --addr ADDR --server-pid PID [--protocol ws|raw] [--conns N] [--settle SECS]
-//!              [--tls-ca FILE]
+//!              [--tls-ca FILE] [--sources IP,IP,...]
 //! ```
+//!
+//! `hold` reports the server's RSS growth per idle connection and the accept rate (set-ups
+//! per second of wall time and of server CPU time, handshakes included); `--sources` binds
+//! the connections to those source addresses in turn (several `127.0.0.x` for more
+//! connections than one address has ephemeral ports).
 //!
 //! `--tls-ca FILE`: every connection over TLS (rustls, ring), trusting the CA in FILE and
 //! checking the server's certificate against the address's IP.
@@ -16,7 +21,7 @@
 //! and exits 1. Run it pinned to its own core (`taskset -c 1 loadgen ...`).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -69,6 +74,9 @@ enum Mode {
         /// Seconds to wait before reading the RSS again.
         #[arg(long, default_value_t = 1.0)]
         settle: f64,
+        /// Source addresses, used in turn (default: the OS picks).
+        #[arg(long, value_delimiter = ',', value_name = "IP,IP")]
+        sources: Vec<IpAddr>,
     },
 }
 
@@ -132,6 +140,7 @@ fn run(cli: Cli) -> Result<String, String> {
             common,
             conns,
             settle,
+            sources,
         } => {
             let spec = HoldSpec {
                 addr: common.addr,
@@ -140,6 +149,7 @@ fn run(cli: Cli) -> Result<String, String> {
                 settle: secs(settle),
                 server_pid: common.server_pid.ok_or("hold needs --server-pid")?,
                 tls: tls(&common)?,
+                sources,
             };
             Ok(load::run_hold(&spec)?.to_line())
         }

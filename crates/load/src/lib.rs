@@ -9,7 +9,7 @@ mod setup;
 
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ use conn::{Shared, Stats};
 pub use link::TlsClient;
 use payload::messages;
 pub use payload::payload;
-use setup::connect_all;
+use setup::{Dial, connect_all};
 
 /// Different messages each connection sends in turn.
 pub(crate) const VARIANTS: usize = 4;
@@ -226,6 +226,10 @@ pub struct HoldSpec {
     pub server_pid: u32,
     /// Over TLS, trusting this client's CA.
     pub tls: Option<TlsClient>,
+    /// Source addresses the connections are spread over, in turn (empty: the OS picks,
+    /// from one address). `127.0.0.1`–`127.0.0.4` let one run hold far more than the
+    /// ~28,000 ephemeral ports one source address has towards one server address.
+    pub sources: Vec<IpAddr>,
 }
 
 /// What a hold run measured.
@@ -237,6 +241,11 @@ pub struct HoldReport {
     pub rss_before: u64,
     /// Server RSS with all connections open and idle, bytes.
     pub rss_after: u64,
+    /// From the first connect to the last completed handshake (TCP, TLS if any, the
+    /// WebSocket upgrade), with at most 256 under way at once.
+    pub setup_seconds: f64,
+    /// Server CPU time (user + system) over the same span.
+    pub setup_server_cpu_seconds: Option<f64>,
 }
 
 impl HoldReport {
@@ -245,14 +254,31 @@ impl HoldReport {
         (self.rss_after as f64 - self.rss_before as f64) / self.conns.max(1) as f64
     }
 
+    /// Connections set up per second of wall time (the accept rate, handshakes included).
+    pub fn setups_per_second(&self) -> f64 {
+        self.conns as f64 / self.setup_seconds
+    }
+
+    /// Connections set up per second of server CPU time.
+    pub fn setups_per_cpu_second(&self) -> Option<f64> {
+        self.setup_server_cpu_seconds
+            .filter(|cpu| *cpu > 0.0)
+            .map(|cpu| self.conns as f64 / cpu)
+    }
+
     /// `key=value` pairs on one line (what the `loadgen` binary prints).
     pub fn to_line(&self) -> String {
         format!(
-            "conns={} rss_before={} rss_after={} bytes_per_conn={:.1}",
+            "conns={} rss_before={} rss_after={} bytes_per_conn={:.1} setup_s={:.4} \
+             setups_per_s={:.1} setup_server_cpu_s={:.3} setups_per_cpu_s={:.1}",
             self.conns,
             self.rss_before,
             self.rss_after,
-            self.bytes_per_connection()
+            self.bytes_per_connection(),
+            self.setup_seconds,
+            self.setups_per_second(),
+            self.setup_server_cpu_seconds.unwrap_or(f64::NAN),
+            self.setups_per_cpu_second().unwrap_or(f64::NAN),
         )
     }
 }
@@ -291,15 +317,15 @@ pub fn run_load(spec: &LoadSpec) -> Result<LoadReport, String> {
             .max_payload_len(spec.size as u64 + 1024),
     };
     let mut poll = Poll::new().map_err(|e| format!("poll: {e}"))?;
-    let mut conns = connect_all(
-        &mut poll,
-        spec.addr,
-        &spec.path,
-        spec.protocol,
-        spec.conns,
-        spec.deflate,
-        spec.tls.as_ref(),
-    )?;
+    let dial = Dial {
+        addr: spec.addr,
+        path: &spec.path,
+        protocol: spec.protocol,
+        deflate: spec.deflate,
+        tls: spec.tls.as_ref(),
+        sources: &[],
+    };
+    let mut conns = connect_all(&mut poll, &dial, spec.conns)?;
     let deflated_conns = conns.iter().filter(|c| c.deflate).count();
 
     let start = Instant::now();
@@ -400,15 +426,22 @@ pub fn run_hold(spec: &HoldSpec) -> Result<HoldReport, String> {
     };
     let rss_before = rss()?;
     let mut poll = Poll::new().map_err(|e| format!("poll: {e}"))?;
-    let conns = connect_all(
-        &mut poll,
-        spec.addr,
-        "/",
-        spec.protocol,
-        spec.conns,
-        false,
-        spec.tls.as_ref(),
-    )?;
+    let cpu0 = procfs::cpu_seconds(spec.server_pid);
+    let t0 = Instant::now();
+    let dial = Dial {
+        addr: spec.addr,
+        path: "/",
+        protocol: spec.protocol,
+        deflate: false,
+        tls: spec.tls.as_ref(),
+        sources: &spec.sources,
+    };
+    let conns = connect_all(&mut poll, &dial, spec.conns)?;
+    let setup_seconds = t0.elapsed().as_secs_f64();
+    let setup_server_cpu_seconds = match (cpu0, procfs::cpu_seconds(spec.server_pid)) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
     std::thread::sleep(spec.settle);
     let rss_after = rss()?;
     // Still open: nothing was read, so a close would show as readable data or EOF.
@@ -424,7 +457,14 @@ pub fn run_hold(spec: &HoldSpec) -> Result<HoldReport, String> {
         conns: conns.len(),
         rss_before,
         rss_after,
+        setup_seconds,
+        setup_server_cpu_seconds,
     };
+    // Reset rather than close: tens of thousands of closes would leave as many ports in
+    // TIME_WAIT on the source addresses, and a run of holds would run out of them.
+    for conn in &conns {
+        let _ = socket2::SockRef::from(&conn.link.stream).set_linger(Some(Duration::ZERO));
+    }
     drop(conns);
     Ok(report)
 }

@@ -2,7 +2,7 @@
 //! checked by `sockeye-handshake` (with a permessage-deflate offer when asked).
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use mio::net::TcpStream;
@@ -13,6 +13,7 @@ use super::conn::Conn;
 use super::link::{Link, TlsClient};
 use super::{MAX_CONNECTING, Protocol, SETUP_TIMEOUT};
 use rand::RngExt;
+use socket2::{Domain, Protocol as SockProtocol, Socket, Type};
 
 /// Where a connection is in its setup.
 enum Setup {
@@ -29,18 +30,34 @@ enum Setup {
     Done,
 }
 
-/// Opens `n` connections to `addr` and completes their handshakes; at most
+/// Where and how [`connect_all`] connects.
+pub(crate) struct Dial<'a> {
+    pub(crate) addr: SocketAddr,
+    /// The request path (and query) of the upgrade.
+    pub(crate) path: &'a str,
+    pub(crate) protocol: Protocol,
+    /// Offer permessage-deflate.
+    pub(crate) deflate: bool,
+    pub(crate) tls: Option<&'a TlsClient>,
+    /// Source addresses, in turn (empty: the OS picks). One loopback address has only
+    /// ~28,000 ephemeral ports to one server address: several 127.0.0.x spread tens of
+    /// thousands of connections.
+    pub(crate) sources: &'a [IpAddr],
+}
+
+/// Opens `n` connections as `dial` says and completes their handshakes; at most
 /// [`MAX_CONNECTING`] are in progress at once. Every connection is registered with
-/// READABLE interest under `Token(index)`.
-pub(crate) fn connect_all(
-    poll: &mut Poll,
-    addr: SocketAddr,
-    path: &str,
-    protocol: Protocol,
-    n: usize,
-    deflate: bool,
-    tls: Option<&TlsClient>,
-) -> Result<Vec<Conn>, String> {
+/// READABLE interest under `Token(index)`; connection `i` comes from
+/// `dial.sources[i % len]` when sources are given.
+pub(crate) fn connect_all(poll: &mut Poll, dial: &Dial<'_>, n: usize) -> Result<Vec<Conn>, String> {
+    let Dial {
+        addr,
+        path,
+        protocol,
+        deflate,
+        tls,
+        sources,
+    } = *dial;
     // A fresh window both ways: every message compressed alone, so that the frames are
     // prepared once and each echo inflates on its own.
     let mut policy = DeflateClientPolicy::new();
@@ -61,8 +78,11 @@ pub(crate) fn connect_all(
     let mut buf = vec![0u8; 4096];
     while ready < n {
         while conns.len() < n && in_progress < MAX_CONNECTING {
-            let mut stream =
-                TcpStream::connect(addr).map_err(|e| format!("connect to {addr}: {e}"))?;
+            let source = sources.get(conns.len() % sources.len().max(1)).copied();
+            let mut stream = open(addr, source).map_err(|e| match source {
+                Some(from) => format!("connect to {addr} from {from}: {e}"),
+                None => format!("connect to {addr}: {e}"),
+            })?;
             let _ = stream.set_nodelay(true);
             let token = Token(conns.len());
             poll.registry()
@@ -182,6 +202,35 @@ pub(crate) fn connect_all(
     }
     Ok(conns)
 }
+
+/// A non-blocking connect to `addr`, from `source` (any port) when given.
+fn open(addr: SocketAddr, source: Option<IpAddr>) -> io::Result<TcpStream> {
+    let Some(source) = source else {
+        return TcpStream::connect(addr);
+    };
+    let socket = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM,
+        Some(SockProtocol::TCP),
+    )?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&SocketAddr::new(source, 0).into())?;
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        // The connect goes on in the background; its end shows as writable (EINPROGRESS,
+        // which std has no stable kind for yet).
+        Err(e) if e.raw_os_error() == Some(EINPROGRESS) => {}
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        Err(e) => return Err(e),
+    }
+    Ok(TcpStream::from_std(socket.into()))
+}
+
+/// `EINPROGRESS`: Linux's value, and the BSDs' and macOS's.
+#[cfg(target_os = "linux")]
+const EINPROGRESS: i32 = 115;
+#[cfg(not(target_os = "linux"))]
+const EINPROGRESS: i32 = 36;
 
 /// Sends waiting TLS records; the socket being full is fine (the writable edge comes).
 fn flush(link: &mut Link) -> Result<(), String> {

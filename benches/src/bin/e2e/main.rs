@@ -41,6 +41,11 @@ use scenarios::{SCENARIOS, Sample, Scenario, Work};
 use servers::{Launcher, Server, ServerProcess, Tls, servers};
 use sockeye_benches::procfs;
 
+/// Where a hold's connections come from, in turn: one loopback address has ~28,000
+/// ephemeral ports towards one server address, so 19,000 from one would leave little room
+/// for the next run's while the last one's are still being torn down.
+const HOLD_SOURCES: &str = "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4";
+
 /// The command documented for a full run.
 const COMMAND: &str = "cargo run --release -p sockeye-benches --bin e2e";
 
@@ -121,7 +126,9 @@ struct Cli {
     /// Seconds measured per scenario and server [default: 2, 0.5 with --quick].
     #[arg(long, value_name = "SECS")]
     duration: Option<f64>,
-    /// Idle connections of the memory scenarios [default: 10,000, 1,000 with --quick].
+    /// Idle connections of the memory scenarios [default: 19,000, 1,000 with --quick]:
+    /// as many as a process may hold here (the hard open-file limit is 20,000), from
+    /// 127.0.0.1–127.0.0.4 in turn.
     #[arg(long, value_name = "N")]
     idle_conns: Option<usize>,
     /// Seconds before the idle RSS is read [default: 1, 0.3 with --quick].
@@ -182,7 +189,7 @@ fn settings() -> Result<Settings, String> {
         duration: args.duration.unwrap_or(if quick { 0.5 } else { 2.0 }),
         idle_conns: args
             .idle_conns
-            .unwrap_or(if quick { 1_000 } else { 10_000 }),
+            .unwrap_or(if quick { 1_000 } else { 19_000 }),
         settle: args.settle.unwrap_or(if quick { 0.3 } else { 1.0 }),
         scenarios,
         servers,
@@ -255,7 +262,7 @@ fn run_one(
         ]);
     }
     let process = ServerProcess::start(launcher, &settings.bin_dir, server, &extra)?;
-    let mut command = launcher.command(1, &settings.bin_dir.join("loadgen"));
+    let mut command = launcher.command("1", &settings.bin_dir.join("loadgen"));
     let addr = process.addr.to_string();
     let pid = process.pid().to_string();
     let protocol = server.protocol.to_string();
@@ -281,6 +288,7 @@ fn run_one(
             command.args(["hold", "--addr", &addr, "--protocol", &protocol]);
             command.args(["--conns", &settings.idle_conns.to_string()]);
             command.args(["--settle", &settings.settle.to_string()]);
+            command.args(["--sources", HOLD_SOURCES]);
         }
     }
     if let Some(pki) = pki {
@@ -320,6 +328,7 @@ fn run_one(
             msgs_per_s: get("msgs_per_s"),
             p50_us: get("p50_us"),
             p99_us: get("p99_us"),
+            p999_us: get("p999_us"),
             cpu_share: get("server_cpu_s") / get("seconds"),
             msgs_per_cpu_s: get("msgs_per_cpu_s"),
             wire_out: get("wire_out_per_msg"),
@@ -328,6 +337,8 @@ fn run_one(
         Work::Hold { .. } => Sample::Hold {
             conns: get("conns") as usize,
             bytes_per_conn: get("bytes_per_conn"),
+            setups_per_s: get("setups_per_s"),
+            setups_per_cpu_s: get("setups_per_cpu_s"),
         },
     })
 }
@@ -416,15 +427,17 @@ fn main() -> ExitCode {
                                 msgs_per_s,
                                 p50_us,
                                 p99_us,
+                                p999_us,
                                 cpu_share,
                                 msgs_per_cpu_s,
                                 wire_out,
                                 wire_in,
                             } => format!(
-                                "{:>11} msg/s  p50 {:>6.0} µs  p99 {:>6.0} µs  CPU {:>3.0} %  {:>11} msg/CPU-s  wire {:.0}/{:.0} B",
+                                "{:>11} msg/s  p50 {:>6.0} µs  p99 {:>6.0} µs  p99.9 {:>6.0} µs  CPU {:>3.0} %  {:>11} msg/CPU-s  wire {:.0}/{:.0} B",
                                 thousands(msgs_per_s),
                                 p50_us,
                                 p99_us,
+                                p999_us,
                                 cpu_share * 100.0,
                                 thousands(msgs_per_cpu_s),
                                 wire_out,
@@ -433,10 +446,14 @@ fn main() -> ExitCode {
                             Sample::Hold {
                                 conns,
                                 bytes_per_conn,
+                                setups_per_s,
+                                setups_per_cpu_s,
                             } => format!(
-                                "{} idle connections: {} bytes each",
+                                "{} idle connections: {} bytes each; set up at {}/s, {} per server-CPU-s",
                                 thousands(conns as f64),
-                                thousands(bytes_per_conn)
+                                thousands(bytes_per_conn),
+                                thousands(setups_per_s),
+                                thousands(setups_per_cpu_s)
                             ),
                         };
                         println!(

@@ -116,10 +116,10 @@ pub(crate) fn report(
     println!("Medians over the rounds:");
     println!();
     println!(
-        "| scenario | server | msgs/s | p50 RTT µs | p99 RTT µs | server CPU | msgs per server-CPU-s \
-         | wire bytes per message, out / in |"
+        "| scenario | server | msgs/s | p50 RTT µs | p99 RTT µs | p99.9 RTT µs | server CPU \
+         | msgs per server-CPU-s | wire bytes per message, out / in |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for &sc in &settings.scenarios {
         let scenario = &SCENARIOS[sc];
         if let Work::Hold { .. } = scenario.work {
@@ -143,6 +143,10 @@ pub(crate) fn report(
                 Sample::Load { p99_us, .. } => Some(*p99_us),
                 Sample::Hold { .. } => None,
             });
+            let p999 = get(|s| match s {
+                Sample::Load { p999_us, .. } => Some(*p999_us),
+                Sample::Hold { .. } => None,
+            });
             let cpu = get(|s| match s {
                 Sample::Load { cpu_share, .. } => Some(*cpu_share),
                 Sample::Hold { .. } => None,
@@ -156,12 +160,13 @@ pub(crate) fn report(
                 Sample::Hold { .. } => None,
             });
             println!(
-                "| {} | {} | {} | {:.0} | {:.0} | {:.0} % | {} | {} / {} |",
+                "| {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} % | {} | {} / {} |",
                 scenario.label,
                 settings.server_list[sv].label,
                 thousands(mps),
                 p50,
                 p99,
+                p999,
                 cpu * 100.0,
                 thousands(get(mpcs)),
                 thousands(out),
@@ -213,8 +218,11 @@ pub(crate) fn report(
         println!();
         println!("{}:", SCENARIOS[idle].label);
         println!();
-        println!("| server | connections | bytes per connection: median (per round) |");
-        println!("|---|---:|---:|");
+        println!(
+            "| server | connections | bytes per connection: median (per round) \
+             | set-ups per second | set-ups per server-CPU-second |"
+        );
+        println!("|---|---:|---:|---:|---:|");
         for &sv in &settings.servers {
             if !runs(&settings.server_list[sv], &SCENARIOS[idle]) {
                 continue;
@@ -230,12 +238,24 @@ pub(crate) fn report(
                 })
                 .unwrap_or(0);
             let each: Vec<String> = values.iter().map(|v| thousands(*v)).collect();
+            let rate = median(load_values(samples, |s| match s {
+                Sample::Hold { setups_per_s, .. } => Some(*setups_per_s),
+                Sample::Load { .. } => None,
+            }));
+            let rate_cpu = median(load_values(samples, |s| match s {
+                Sample::Hold {
+                    setups_per_cpu_s, ..
+                } => Some(*setups_per_cpu_s),
+                Sample::Load { .. } => None,
+            }));
             println!(
-                "| {} | {} | **{}** ({}) |",
+                "| {} | {} | **{}** ({}) | {} | {} |",
                 settings.server_list[sv].label,
                 thousands(conns as f64),
                 thousands(median(values.clone())),
-                each.join(", ")
+                each.join(", "),
+                thousands(rate),
+                thousands(rate_cpu)
             );
         }
     }

@@ -26,6 +26,9 @@ pub(crate) struct Server {
     pub(crate) deflate: bool,
     /// Which scenarios it runs: plain, TLS (given `--tls-cert FILE --tls-key FILE`), or both.
     pub(crate) tls: Tls,
+    /// The CPUs it is pinned to: `0` for every single-threaded server; `0,1` for the
+    /// two-thread Sockeye, which then shares CPU 1 with the load generator.
+    pub(crate) cpus: &'static str,
 }
 
 /// A server's TLS support.
@@ -144,6 +147,17 @@ const BUILTIN: &[Builtin] = &[
         false,
         false,
     ),
+    // Two event loops over both cores (the load generator keeps CPU 1 too: this machine
+    // has two), against the one-thread server; not run unless named in `--servers`.
+    (
+        "sockeye-t2",
+        "Sockeye, 2 threads on 2 cores",
+        "sockeye",
+        &["echo", "--threads", "2"],
+        Protocol::WebSocket,
+        false,
+        false,
+    ),
     (
         "raw-whole",
         "raw TCP echo, whole messages",
@@ -179,6 +193,7 @@ pub(crate) fn servers(peers: Vec<(String, PathBuf, Vec<String>)>) -> Vec<Server>
                 } else {
                     Tls::No
                 },
+                cpus: if id == "sockeye-t2" { "0,1" } else { "0" },
             },
         );
     let external = peers.into_iter().map(|(name, path, args)| Server {
@@ -191,6 +206,7 @@ pub(crate) fn servers(peers: Vec<(String, PathBuf, Vec<String>)>) -> Vec<Server>
         default: true,
         deflate: true,
         tls: Tls::No,
+        cpus: "0",
     });
     builtin.chain(external).collect()
 }
@@ -203,7 +219,8 @@ pub(crate) struct Launcher {
 }
 
 impl Launcher {
-    pub(crate) fn command(&self, cpu: u32, program: &Path) -> Command {
+    /// `program` pinned to `cpus` (a `taskset -c` list: `0`, `0,1`).
+    pub(crate) fn command(&self, cpus: &str, program: &Path) -> Command {
         let mut argv: Vec<String> = Vec::new();
         if let Some(n) = self.nofile {
             argv.push("prlimit".into());
@@ -212,7 +229,7 @@ impl Launcher {
         if self.taskset {
             argv.push("taskset".into());
             argv.push("-c".into());
-            argv.push(cpu.to_string());
+            argv.push(cpus.to_owned());
         }
         // prlimit and taskset exec the program: the child's PID is the program's.
         let mut command = match argv.first() {
@@ -255,7 +272,7 @@ impl ServerProcess {
         server: &Server,
         extra: &[String],
     ) -> Result<Self, String> {
-        let mut command = launcher.command(0, &bin_dir.join(&server.program));
+        let mut command = launcher.command(server.cpus, &bin_dir.join(&server.program));
         command
             .args(&server.args)
             .args(extra)
