@@ -1,10 +1,21 @@
-//! `fanout`: cross-node fan-out of the chat example, 1 node against 3 behind HAProxy,
-//! all sharing lines through Redis (`sockeye-pubsub`).
+//! `fanout`: one publisher, many subscribers, messages delivered per server-CPU-second and
+//! delivery latency. Two modes:
 //!
 //! ```text
 //! fanout --chat target/release/examples/chat [--subscribers 1000] [--rate 200]
 //!        [--duration 5] [--rounds 3]
+//! fanout --broadcast [--servers sockeye,tungstenite,fastws] [--loads 1000x200,10000x20]
+//!        [--duration 5] [--rounds 3]
 //! ```
+//!
+//! **`--broadcast`**: the broadcast servers of this crate side by side (`bcast-sockeye`,
+//! `bcast-tungstenite`, `bcast-fastws`, next to this binary: every text message goes to
+//! every connection), each pinned to CPU 0, for each load `SUBSCRIBERSxRATE` (messages a
+//! second from the publisher); servers interleaved, order rotated each round. The
+//! publisher sends `t<micros>` text; each subscriber records the latency of each.
+//!
+//! **`--chat`**: cross-node fan-out of the chat example, 1 node against 3 behind HAProxy,
+//! all sharing lines through Redis (`sockeye-pubsub`).
 //!
 //! Each round starts, for each setup in turn (interleaved): a `redis-server`, the chat
 //! nodes (`--redis`), and an `haproxy` in front of them (round robin), all pinned to
@@ -33,12 +44,30 @@ use sockeye_load::procfs::cpu_seconds;
 
 #[derive(Debug, Parser)]
 struct Cli {
-    /// The chat example binary (release build).
+    /// The chat example binary (release build): the cross-node mode.
+    #[arg(
+        long,
+        conflicts_with = "broadcast",
+        required_unless_present = "broadcast"
+    )]
+    chat: Option<PathBuf>,
+    /// The broadcast servers side by side instead.
     #[arg(long)]
-    chat: PathBuf,
+    broadcast: bool,
+    /// With --broadcast: which servers.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "sockeye,tungstenite,fastws"
+    )]
+    servers: Vec<String>,
+    /// With --broadcast: `SUBSCRIBERSxRATE` loads.
+    #[arg(long, value_delimiter = ',', default_value = "1000x200,10000x20")]
+    loads: Vec<String>,
+    /// With --chat: subscribers.
     #[arg(long, default_value_t = 1000)]
     subscribers: usize,
-    /// Lines a second from the publisher.
+    /// With --chat: lines a second from the publisher.
     #[arg(long, default_value_t = 200)]
     rate: u32,
     /// Seconds measured per setup and round.
@@ -164,6 +193,51 @@ impl Cluster {
     }
 }
 
+/// One broadcast server (`bcast-NAME` next to this binary), pinned to CPU 0.
+struct Broadcaster {
+    proc: Proc,
+    url: String,
+}
+
+impl Broadcaster {
+    fn start(name: &str) -> Self {
+        let exe = std::env::current_exe().unwrap();
+        let program = exe.with_file_name(format!("bcast-{name}"));
+        let mut child = pinned("0", &program)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let proc = Proc(child);
+        let url = lines
+            .next()
+            .and_then(Result::ok)
+            .and_then(|l| l.split("listening on ").nth(1).map(str::to_owned))
+            .expect("the server's URL");
+        std::thread::spawn(move || for _ in lines {});
+        Self { proc, url }
+    }
+}
+
+/// What the clients say and expect: the chat's JSON (join, welcome, lines) or plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    Chat,
+    Plain,
+}
+
+/// One measured round's parameters.
+struct Drive<'a> {
+    url: &'a str,
+    wire: Wire,
+    subscribers: usize,
+    rate: u32,
+    duration: u64,
+    /// The server side's CPU seconds so far (all its processes).
+    cpu: &'a dyn Fn() -> f64,
+}
+
 /// What one round of one setup measured.
 #[derive(Debug, Clone, Copy)]
 struct Round {
@@ -187,14 +261,19 @@ fn join_text(name: &str) -> String {
     format!("{{\"type\":\"join\",\"name\":\"{name}\"}}")
 }
 
-fn run_round(cli: &Cli, cluster: &Cluster) -> Round {
-    let url = format!("ws://127.0.0.1:{}/chat", cluster.front);
-    let builder = ClientBuilder::new();
-    let n = cli.subscribers + 1; // the last one publishes
+fn run_round(d: &Drive<'_>) -> Round {
+    // The broadcast peers have no permessage-deflate, so the plain clients offer none (and
+    // 10,000 clients each with an inflater would weigh on this process); the chat clients
+    // keep the client's default offer, as in the runs documented for that mode.
+    let builder = match d.wire {
+        Wire::Chat => ClientBuilder::new(),
+        Wire::Plain => ClientBuilder::new().deflate(None),
+    };
+    let n = d.subscribers + 1; // the last one publishes
     let mut poll = Poll::new().unwrap();
     let mut clients: Vec<MioClient> = Vec::with_capacity(n);
     for i in 0..n {
-        let mut c = builder.connect_mio(&url).expect("connect");
+        let mut c = builder.connect_mio(d.url).expect("connect");
         c.register(poll.registry(), Token(i)).unwrap();
         clients.push(c);
     }
@@ -207,35 +286,38 @@ fn run_round(cli: &Cli, cluster: &Cluster) -> Round {
     let mut measuring = false;
     let mut sent: u64 = 0;
     let mut next_send = Instant::now();
-    let step = Duration::from_secs_f64(1.0 / f64::from(cli.rate.max(1)));
+    let step = Duration::from_secs_f64(1.0 / f64::from(d.rate.max(1)));
     let (mut t0, mut cpu0) = (Instant::now(), 0.0);
     let mut stop_sending: Option<Instant> = None;
-    let give_up = Instant::now() + Duration::from_secs(cli.duration + 60);
+    let give_up = Instant::now() + Duration::from_secs(d.duration + 60);
     loop {
         let now = Instant::now();
         assert!(
             now < give_up,
             "the round did not finish: {received} received of {}",
-            sent * cli.subscribers as u64
+            sent * d.subscribers as u64
         );
         let all_in = welcomed.iter().all(|w| *w);
         if all_in && !measuring {
             // Everyone has joined: the measured part starts.
             measuring = true;
             t0 = now;
-            cpu0 = cluster.cpu();
+            cpu0 = (d.cpu)();
             next_send = now;
         }
         if measuring
             && stop_sending.is_none()
-            && now.duration_since(t0) >= Duration::from_secs(cli.duration)
+            && now.duration_since(t0) >= Duration::from_secs(d.duration)
         {
             stop_sending = Some(now);
         }
         if measuring && stop_sending.is_none() {
             while next_send <= now {
                 let micros = now.duration_since(epoch).as_micros();
-                let say = format!("{{\"type\":\"say\",\"text\":\"t{micros}\"}}");
+                let say = match d.wire {
+                    Wire::Chat => format!("{{\"type\":\"say\",\"text\":\"t{micros}\"}}"),
+                    Wire::Plain => format!("t{micros}"),
+                };
                 let publisher = &mut clients[n - 1];
                 publisher.send_text(&say, now).expect("publish");
                 publisher.on_writable(now).expect("publish");
@@ -244,10 +326,10 @@ fn run_round(cli: &Cli, cluster: &Cluster) -> Round {
             }
         }
         if let Some(stopped) = stop_sending {
-            let expected = sent * cli.subscribers as u64;
+            let expected = sent * d.subscribers as u64;
             if received >= expected || now.duration_since(stopped) > Duration::from_secs(5) {
                 let elapsed = stopped.duration_since(t0).as_secs_f64();
-                let cpu = cluster.cpu() - cpu0;
+                let cpu = (d.cpu)() - cpu0;
                 latencies.sort_by(f64::total_cmp);
                 return Round {
                     per_sec: received as f64 / elapsed,
@@ -276,7 +358,9 @@ fn run_round(cli: &Cli, cluster: &Cluster) -> Round {
             }
             let subscriber = i < n - 1;
             let (w, lat, rec) = (&mut welcomed[i], &mut latencies, &mut received);
+            let wire = d.wire;
             c.on_readable(&mut scratch, now, |out, ev| match ev {
+                ClientEvent::Open { .. } if wire == Wire::Plain => *w = true,
                 ClientEvent::Open { .. } => {
                     let name = if subscriber {
                         format!("s{i}")
@@ -284,6 +368,17 @@ fn run_round(cli: &Cli, cluster: &Cluster) -> Round {
                         "publisher".to_owned()
                     };
                     out.send_text(&join_text(&name)).expect("join");
+                }
+                ClientEvent::Text(t) if wire == Wire::Plain => {
+                    if let Some(us) = subscriber
+                        .then(|| t.strip_prefix('t'))
+                        .flatten()
+                        .and_then(|u| u.parse::<u128>().ok())
+                    {
+                        let at = Instant::now().duration_since(epoch).as_micros();
+                        lat.push(at.saturating_sub(us) as f64 / 1000.0);
+                        *rec += 1;
+                    }
                 }
                 ClientEvent::Text(t) => {
                     // serde_json writes keys in order: a welcome starts with "history", a
@@ -317,39 +412,23 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-fn main() {
-    let cli = Cli::parse();
-    // This process runs the clients: CPU 1.
-    let _ = Command::new("taskset")
-        .args(["-cp", "1", &std::process::id().to_string()])
-        .stdout(Stdio::null())
-        .status();
-    let dir = std::env::temp_dir();
-    let setups = [("1 node", 1usize), ("3 nodes", 3)];
-    let mut results: Vec<Vec<Round>> = vec![Vec::new(); setups.len()];
-    for round in 0..cli.rounds {
-        for (k, (name, nodes)) in setups.iter().enumerate() {
-            let cluster = Cluster::start(&cli.chat, *nodes, &dir);
-            std::thread::sleep(Duration::from_millis(300));
-            let r = run_round(&cli, &cluster);
-            println!(
-                "round {} {name}: {:.0} deliveries/s, {:.0} per server-CPU-s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, lost {}",
-                round + 1,
-                r.per_sec,
-                r.per_cpu,
-                r.p50,
-                r.p99,
-                r.p999,
-                r.lost
-            );
-            results[k].push(r);
-            drop(cluster);
-        }
-    }
+fn print_round(round: usize, name: &str, r: &Round) {
+    println!(
+        "round {} {name}: {:.0} deliveries/s, {:.0} per server-CPU-s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, lost {}",
+        round + 1,
+        r.per_sec,
+        r.per_cpu,
+        r.p50,
+        r.p99,
+        r.p999,
+        r.lost
+    );
+}
+
+fn print_table(names: &[String], results: &[Vec<Round>]) {
     println!("\n| setup | deliveries/s | per server-CPU-s | p50 ms | p99 ms | p99.9 ms | lost |");
     println!("|---|---|---|---|---|---|---|");
-    for (k, (name, _)) in setups.iter().enumerate() {
-        let r = &results[k];
+    for (name, r) in names.iter().zip(results) {
         let m = |f: fn(&Round) -> f64| median(r.iter().map(f).collect());
         println!(
             "| {name} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
@@ -361,4 +440,84 @@ fn main() {
             r.iter().map(|r| r.lost).sum::<u64>()
         );
     }
+}
+
+/// `SUBSCRIBERSxRATE`.
+fn parse_load(load: &str) -> (usize, u32) {
+    let (subs, rate) = load
+        .split_once('x')
+        .unwrap_or_else(|| panic!("--loads: `{load}` is not SUBSCRIBERSxRATE"));
+    (
+        subs.parse().expect("subscribers"),
+        rate.parse().expect("rate"),
+    )
+}
+
+fn main() {
+    let cli = Cli::parse();
+    // This process runs the clients: CPU 1.
+    let _ = Command::new("taskset")
+        .args(["-cp", "1", &std::process::id().to_string()])
+        .stdout(Stdio::null())
+        .status();
+    if let Some(chat) = &cli.chat {
+        let dir = std::env::temp_dir();
+        let setups = [("1 node", 1usize), ("3 nodes", 3)];
+        let mut results: Vec<Vec<Round>> = vec![Vec::new(); setups.len()];
+        for round in 0..cli.rounds {
+            for (k, (name, nodes)) in setups.iter().enumerate() {
+                let cluster = Cluster::start(chat, *nodes, &dir);
+                std::thread::sleep(Duration::from_millis(300));
+                let url = format!("ws://127.0.0.1:{}/chat", cluster.front);
+                let r = run_round(&Drive {
+                    url: &url,
+                    wire: Wire::Chat,
+                    subscribers: cli.subscribers,
+                    rate: cli.rate,
+                    duration: cli.duration,
+                    cpu: &|| cluster.cpu(),
+                });
+                print_round(round, name, &r);
+                results[k].push(r);
+                drop(cluster);
+            }
+        }
+        let names: Vec<String> = setups.iter().map(|(n, _)| (*n).to_owned()).collect();
+        print_table(&names, &results);
+        return;
+    }
+    let loads: Vec<(usize, u32)> = cli.loads.iter().map(|l| parse_load(l)).collect();
+    let mut names = Vec::new();
+    let mut results: Vec<Vec<Round>> = Vec::new();
+    for &(subs, rate) in &loads {
+        for server in &cli.servers {
+            names.push(format!("{server}, {subs} subscribers × {rate}/s"));
+            results.push(Vec::new());
+        }
+    }
+    let n_sv = cli.servers.len();
+    for round in 0..cli.rounds {
+        for (l, &(subscribers, rate)) in loads.iter().enumerate() {
+            for j in 0..n_sv {
+                let k = (j + round) % n_sv;
+                let server = Broadcaster::start(&cli.servers[k]);
+                std::thread::sleep(Duration::from_millis(200));
+                let pid = server.proc.0.id();
+                let r = run_round(&Drive {
+                    url: &server.url,
+                    wire: Wire::Plain,
+                    subscribers,
+                    rate,
+                    duration: cli.duration,
+                    cpu: &|| cpu_seconds(pid).unwrap_or(f64::NAN),
+                });
+                print_round(round, &names[l * n_sv + k], &r);
+                results[l * n_sv + k].push(r);
+                drop(server);
+                // The kernel tears down thousands of sockets before the next server.
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+    print_table(&names, &results);
 }

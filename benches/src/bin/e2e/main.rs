@@ -23,7 +23,9 @@
 //! `--bin-dir DIR`, and `--peer 'NAME=PATH [ARG...]'` (repeatable): any other WebSocket echo
 //! server in the same run, e.g. a build of another library or an earlier Sockeye, as long
 //! as it takes `--listen 127.0.0.1:0` after its arguments and prints its `ws://` address on
-//! its first line (`--peer 'before=/tmp/sockeye echo --threads 1'`).
+//! its first line (`--peer 'before=/tmp/sockeye echo --threads 1'`); `--plain-peer` for one
+//! without permessage-deflate (`--plain-peer 'uws=/path/to/uws-echo'`, see
+//! `benches/peers/build-uws.sh`).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod plot;
@@ -38,7 +40,7 @@ use std::time::{Duration, Instant};
 
 use report::{Results, machine, report, thousands, today};
 use scenarios::{SCENARIOS, Sample, Scenario, Work};
-use servers::{Launcher, Server, ServerProcess, Tls, servers};
+use servers::{Launcher, Peer, Server, ServerProcess, Tls, servers};
 use sockeye_benches::procfs;
 
 /// Where a hold's connections come from, in turn: one loopback address has ~28,000
@@ -143,6 +145,10 @@ struct Cli {
     /// Another echo server in the run, `NAME=PATH [ARG...]` (repeatable).
     #[arg(long, value_name = "NAME=PATH [ARG...]")]
     peer: Vec<String>,
+    /// Like `--peer`, for a server without permessage-deflate: the compressed scenarios
+    /// leave it out instead of failing it.
+    #[arg(long, value_name = "NAME=PATH [ARG...]")]
+    plain_peer: Vec<String>,
     /// Where the SVG plot goes [default: docs/perf/e2e-echo.svg].
     #[arg(long, value_name = "PATH")]
     plot: Option<PathBuf>,
@@ -156,7 +162,8 @@ fn settings() -> Result<Settings, String> {
     let quick = args.quick;
     let scenarios = pick(SCENARIOS, |s| s.id, |_| true, args.scenarios.clone())?;
     let mut peers = Vec::new();
-    for peer in &args.peer {
+    let all_peers = args.peer.iter().map(|p| (p, true));
+    for (peer, deflate) in all_peers.chain(args.plain_peer.iter().map(|p| (p, false))) {
         let (name, command) = peer
             .split_once('=')
             .ok_or(format!("--peer {peer}: expected NAME=PATH [ARG...]"))?;
@@ -168,7 +175,12 @@ fn settings() -> Result<Settings, String> {
             .ok()
             .filter(|p| p.is_file())
             .ok_or(format!("--peer {name}: {path}: no such file"))?;
-        peers.push((name.to_owned(), path, words.map(str::to_owned).collect()));
+        peers.push(Peer {
+            name: name.to_owned(),
+            path,
+            args: words.map(str::to_owned).collect(),
+            deflate,
+        });
     }
     let server_list = servers(peers);
     let servers = pick(&server_list, |s| &s.id, |s| s.default, args.servers.clone())?;

@@ -169,12 +169,21 @@ const BUILTIN: &[Builtin] = &[
     ),
 ];
 
-/// The built-in servers, then every `--peer 'NAME=PATH [ARG...]'` (an external WebSocket
-/// echo server that takes `--listen 127.0.0.1:0` after its arguments and prints its `ws://`
-/// address on its first line). External peers are taken to compress: one that declines
-/// permessage-deflate fails the compressed scenarios, by name, instead of being measured
-/// uncompressed.
-pub(crate) fn servers(peers: Vec<(String, PathBuf, Vec<String>)>) -> Vec<Server> {
+/// An external echo server (`--peer`, `--plain-peer`).
+pub(crate) struct Peer {
+    pub(crate) name: String,
+    pub(crate) path: PathBuf,
+    pub(crate) args: Vec<String>,
+    /// `--peer`: taken to compress, so one that declines permessage-deflate fails the
+    /// compressed scenarios, by name, instead of being measured uncompressed.
+    /// `--plain-peer`: left out of them.
+    pub(crate) deflate: bool,
+}
+
+/// The built-in servers, then every peer (an external WebSocket echo server that takes
+/// `--listen 127.0.0.1:0` after its arguments and prints its `ws://` address on its first
+/// line).
+pub(crate) fn servers(peers: Vec<Peer>) -> Vec<Server> {
     let builtin =
         BUILTIN.iter().map(
             |&(id, label, program, args, protocol, whole, default)| Server {
@@ -196,15 +205,15 @@ pub(crate) fn servers(peers: Vec<(String, PathBuf, Vec<String>)>) -> Vec<Server>
                 cpus: if id == "sockeye-t2" { "0,1" } else { "0" },
             },
         );
-    let external = peers.into_iter().map(|(name, path, args)| Server {
-        label: format!("{name} (external)"),
-        id: name,
-        program: path,
-        args,
+    let external = peers.into_iter().map(|peer| Server {
+        label: format!("{} (external)", peer.name),
+        id: peer.name,
+        program: peer.path,
+        args: peer.args,
         protocol: Protocol::WebSocket,
         whole: false,
         default: true,
-        deflate: true,
+        deflate: peer.deflate,
         tls: Tls::No,
         cpus: "0",
     });
