@@ -22,7 +22,7 @@
 //! #         };
 //! #         let mut out = Vec::new();
 //! #         request.accept_with(&Accept::new().protocol("chat").unwrap(), &mut out).unwrap();
-//! #         let mut conn = Connection::server(Default::default(), std::time::Instant::now());
+//! #         let mut conn = Connection::server(sockeye_proto::Config::default(), std::time::Instant::now());
 //! #         let mut at = request.head_len();
 //! #         loop {
 //! #             loop {

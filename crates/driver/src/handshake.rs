@@ -132,7 +132,7 @@ impl<'a> Core<'a> {
                         }
                     }
                 };
-                let open = Open::new(ws, Some(Box::new(accepted)), now);
+                let open = Open::new(ws, Some(accepted), now);
                 #[cfg(feature = "deflate")]
                 let open = open.with_deflate(params);
                 *self.phase = Phase::Open(Box::new(open));
@@ -141,12 +141,15 @@ impl<'a> Core<'a> {
                 };
                 let Open {
                     ws,
-                    accepted,
+                    rare,
                     waiting,
                     failure,
                     ..
                 } = &mut **open;
-                let protocol = accepted.as_deref().and_then(|a| a.protocol());
+                let protocol = rare
+                    .as_deref()
+                    .and_then(|r| r.accepted.as_ref())
+                    .and_then(|a| a.protocol());
                 Ok(Recv {
                     consumed,
                     event: Some(Event::Open { protocol }),

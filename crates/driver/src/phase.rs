@@ -69,8 +69,9 @@ impl core::fmt::Debug for Connecting {
 #[derive(Debug)]
 pub(crate) struct Open {
     pub(crate) ws: Connection,
-    /// The peer's close frame (code, reason), once received (boxed: rare, and a string).
-    pub(crate) peer_close: Option<Box<(CloseCode, String)>>,
+    /// The peer's close frame and the client's `101`: boxed together, since most
+    /// connections (every server one until its end) have neither.
+    pub(crate) rare: Option<Box<Rare>>,
     /// The peer's close frame came while we had sent none (it started the closing).
     pub(crate) peer_first: bool,
     /// Why we ended the connection, if we did (1002, 1007, 1009, 1008, 1006...).
@@ -80,11 +81,18 @@ pub(crate) struct Open {
     /// The latest `now` given: starts the linger deadline when the connection ends in a
     /// call that takes no `now` ([`Driver::poll_output`]).
     pub(crate) now: Instant,
-    /// Client: the server's `101`.
-    pub(crate) accepted: Option<Box<Accepted>>,
     /// The permessage-deflate parameters agreed on, if any.
     #[cfg(feature = "deflate")]
     pub(crate) deflate: Option<sockeye_handshake::DeflateParams>,
+}
+
+/// The parts of an open connection that few have.
+#[derive(Debug, Default)]
+pub(crate) struct Rare {
+    /// The peer's close frame (code, reason), once received.
+    pub(crate) peer_close: Option<(CloseCode, String)>,
+    /// Client: the server's `101`.
+    pub(crate) accepted: Option<Accepted>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -105,16 +113,20 @@ impl Closing {
 }
 
 impl Open {
-    pub(crate) fn new(ws: Connection, accepted: Option<Box<Accepted>>, now: Instant) -> Self {
+    pub(crate) fn new(ws: Connection, accepted: Option<Accepted>, now: Instant) -> Self {
         Self {
             ws,
-            peer_close: None,
+            rare: accepted.map(|a| {
+                Box::new(Rare {
+                    peer_close: None,
+                    accepted: Some(a),
+                })
+            }),
             peer_first: false,
             failure: None,
             waiting: Waiting::default(),
             peer_eof: false,
             now,
-            accepted,
             #[cfg(feature = "deflate")]
             deflate: None,
         }
@@ -144,6 +156,7 @@ impl Open {
     }
 
     pub(crate) fn into_closed(self) -> Closed {
-        Closed::from_parts(self.peer_close.map(|b| *b), self.peer_first, self.failure)
+        let peer_close = self.rare.and_then(|r| r.peer_close);
+        Closed::from_parts(peer_close, self.peer_first, self.failure)
     }
 }

@@ -55,7 +55,7 @@ impl<'a> Core<'a> {
         };
         let Open {
             ws,
-            peer_close,
+            rare,
             peer_first,
             failure,
             waiting,
@@ -67,7 +67,8 @@ impl<'a> Core<'a> {
         match ws.recv(input, now) {
             Ok(r) => {
                 if let Some(sockeye_proto::Event::Close { code, reason }) = r.event {
-                    *peer_close = Some(Box::new((code, reason.to_owned())));
+                    rare.get_or_insert_with(Box::default).peer_close =
+                        Some((code, reason.to_owned()));
                     *peer_first = we_had_not_closed;
                 }
                 Ok(Recv {

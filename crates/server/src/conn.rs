@@ -1,10 +1,10 @@
 //! One connection as the event loop holds it: the socket, the driver that owns its
 //! WebSocket life, the handler's state, and the loop's bookkeeping.
 
-use std::time::Instant;
-
 use mio::net::TcpStream;
 use sockeye_driver::Driver;
+
+use crate::timers::Tick;
 
 pub(crate) struct Conn<S> {
     pub(crate) stream: TcpStream,
@@ -12,7 +12,7 @@ pub(crate) struct Conn<S> {
     /// The handler's state, from `on_open` until `on_close` takes it back.
     pub(crate) state: Option<S>,
     /// The deadline this connection has in the loop's timer heap, if any.
-    pub(crate) timer_at: Option<Instant>,
+    pub(crate) timer_at: Option<Tick>,
     /// Whether WRITABLE is in the registered interest.
     pub(crate) write_interest: bool,
     /// The driver did not want input at the last settle, or a read loop stopped because it
@@ -58,6 +58,6 @@ mod tests {
         let conn = size_of::<Conn<()>>();
         let driver = size_of::<Driver>();
         println!("Conn<()> = {conn} bytes (driver {driver})");
-        assert!(conn <= 120, "Conn<()> grew to {conn} bytes");
+        assert!(conn <= 112, "Conn<()> grew to {conn} bytes");
     }
 }

@@ -404,6 +404,7 @@ impl<H: Handler> Worker<H> {
         let Some(deadline) = conn.driver.poll_timeout() else {
             return;
         };
+        let deadline = self.timers.tick(deadline);
         if conn.timer_at.is_none_or(|at| deadline < at) {
             conn.timer_at = Some(deadline);
             self.timers.push(deadline, slot, generation);
