@@ -69,8 +69,8 @@ impl core::fmt::Debug for Connecting {
 #[derive(Debug)]
 pub(crate) struct Open {
     pub(crate) ws: Connection,
-    /// The peer's close frame and the client's `101`: boxed together, since most
-    /// connections (every server one until its end) have neither.
+    /// The peer's close frame, the client's `101` and the permessage-deflate parameters:
+    /// boxed together, since most connections have none of them.
     pub(crate) rare: Option<Box<Rare>>,
     /// The peer's close frame came while we had sent none (it started the closing).
     pub(crate) peer_first: bool,
@@ -81,9 +81,6 @@ pub(crate) struct Open {
     /// The latest `now` given: starts the linger deadline when the connection ends in a
     /// call that takes no `now` ([`Driver::poll_output`]).
     pub(crate) now: Instant,
-    /// The permessage-deflate parameters agreed on, if any.
-    #[cfg(feature = "deflate")]
-    pub(crate) deflate: Option<sockeye_handshake::DeflateParams>,
 }
 
 /// The parts of an open connection that few have.
@@ -93,6 +90,9 @@ pub(crate) struct Rare {
     pub(crate) peer_close: Option<(CloseCode, String)>,
     /// Client: the server's `101`.
     pub(crate) accepted: Option<Accepted>,
+    /// The permessage-deflate parameters agreed on, if any.
+    #[cfg(feature = "deflate")]
+    pub(crate) deflate: Option<sockeye_handshake::DeflateParams>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -118,8 +118,8 @@ impl Open {
             ws,
             rare: accepted.map(|a| {
                 Box::new(Rare {
-                    peer_close: None,
                     accepted: Some(a),
+                    ..Rare::default()
                 })
             }),
             peer_first: false,
@@ -127,15 +127,15 @@ impl Open {
             waiting: Waiting::default(),
             peer_eof: false,
             now,
-            #[cfg(feature = "deflate")]
-            deflate: None,
         }
     }
 
     /// With the permessage-deflate parameters agreed on.
     #[cfg(feature = "deflate")]
     pub(crate) fn with_deflate(mut self, params: Option<sockeye_handshake::DeflateParams>) -> Self {
-        self.deflate = params;
+        if params.is_some() {
+            self.rare.get_or_insert_with(Box::default).deflate = params;
+        }
         self
     }
 

@@ -20,6 +20,7 @@ use sockeye_frame::{
 use crate::utf8::Utf8Validator;
 use crate::{Error, Event, MessageKind, Recv, Role, Sender, State, Violation};
 
+mod buf;
 mod control;
 mod decode;
 
@@ -39,8 +40,12 @@ pub(crate) struct Receiver {
     key: Option<[u8; 4]>,
     /// Payload bytes of the current frame still to come.
     remaining: u64,
-    /// Payload bytes of the current frame received so far.
-    received: u64,
+    /// Payload bytes of the current frame received so far, modulo 256: all that is asked
+    /// of it is the masking phase (modulo 4) and a control payload's length (at most 125,
+    /// §5.5); a `u64` would cost an idle connection 7 more bytes.
+    received: u8,
+    /// Some of the current frame's payload came in an earlier piece (it is not whole).
+    partial: bool,
     /// The data message in progress.
     msg: Option<MessageKind>,
     /// RSV bits of the message's first frame (decoded by the extension when not empty).
@@ -53,7 +58,7 @@ pub(crate) struct Receiver {
     msg_len: u64,
     utf8: Utf8Validator,
     /// The message being assembled, followed by a control frame's partial payload.
-    buf: Vec<u8>,
+    buf: buf::Buf,
     /// What to release at the start of the next call (an event borrowed `buf`).
     cleanup: Cleanup,
 }
@@ -101,13 +106,14 @@ impl Default for Receiver {
             key: None,
             remaining: 0,
             received: 0,
+            partial: false,
             msg: None,
             msg_rsv: Rsv::NONE,
             msg_chunked: false,
             fragments: 0,
             msg_len: 0,
             utf8: Utf8Validator::default(),
-            buf: Vec::new(),
+            buf: buf::Buf::default(),
             cleanup: Cleanup::None,
         }
     }
@@ -124,13 +130,13 @@ impl Receiver {
         }
         match core::mem::replace(&mut self.cleanup, Cleanup::None) {
             Cleanup::None => {}
-            Cleanup::Message => self.buf = Vec::new(),
+            Cleanup::Message => self.buf.release(),
             Cleanup::Chunk => self.buf.clear(),
             Cleanup::Control(len) => {
                 let keep = self.buf.len().saturating_sub(usize::from(len));
                 self.buf.truncate(keep);
                 if keep == 0 {
-                    self.buf = Vec::new();
+                    self.buf.release();
                 }
             }
         }
@@ -216,6 +222,7 @@ impl Receiver {
         self.key = h.mask();
         self.remaining = len;
         self.received = 0;
+        self.partial = false;
         Ok(())
     }
 
@@ -334,9 +341,12 @@ pub(crate) fn recv<'a>(
             if let Some(key) = rx.key {
                 apply_mask(chunk, key, offset);
             }
-            let whole = rx.received == 0 && n as u64 == rx.remaining;
+            let was_partial = rx.partial;
+            let whole = !was_partial && n as u64 == rx.remaining;
             rx.remaining -= n as u64;
-            rx.received += n as u64;
+            // Wrapping: only the low bits are used (see the field).
+            rx.received = rx.received.wrapping_add(n as u8);
+            rx.partial = true;
             let done = rx.remaining == 0;
 
             if rx.opcode.is_control() {
@@ -348,7 +358,7 @@ pub(crate) fn recv<'a>(
                         continue;
                     }
                     // A control payload is at most 125 bytes (§5.5).
-                    let plen = rx.received as usize;
+                    let plen = usize::from(rx.received);
                     rx.cleanup = Cleanup::Control(plen as u8);
                     Loc::Buf(rx.buf.len() - plen, rx.buf.len())
                 };
@@ -377,7 +387,10 @@ pub(crate) fn recv<'a>(
                         apply_mask(&mut input[start + used..pos], key, (offset + used) & 3);
                     }
                     rx.remaining += back as u64;
-                    rx.received -= back as u64;
+                    rx.received = rx.received.wrapping_sub(back as u8);
+                    if used == 0 {
+                        rx.partial = was_partial;
+                    }
                     pos -= back;
                 } else if done {
                     rx.in_frame = false;
