@@ -17,8 +17,17 @@ fn payload_pieces_at_multiples_of_256_bytes_are_assembled() {
             let wire = pair.client_sends(|c, out| c.send_binary(&payload, out));
             // The header: 2 bytes, the extended length (2 or 8), the 4-byte mask key.
             let header = wire.len() - len;
-            let seen = feed(&mut pair.server, &wire, &[header + first, usize::MAX], pair.now);
-            assert!(seen.error.is_none(), "{len} B cut at {first}: {:?}", seen.error);
+            let seen = feed(
+                &mut pair.server,
+                &wire,
+                &[header + first, usize::MAX],
+                pair.now,
+            );
+            assert!(
+                seen.error.is_none(),
+                "{len} B cut at {first}: {:?}",
+                seen.error
+            );
             assert_eq!(seen.events.len(), 1, "{len} B cut at {first}");
             match &seen.events[0] {
                 Owned::Binary(got) => assert!(got == &payload, "{len} B cut at {first}"),
