@@ -21,6 +21,13 @@
 //!   echo on `mio` and rustls, no framing: the wss:// ceiling) and `echo-tungstenite
 //!   --tls-cert --tls-key` (tokio-tungstenite over tokio-rustls).
 //!
+//! - `fanout --broadcast`: one publisher, 1,000 and 10,000 subscribers, against the broadcast
+//!   servers `bcast-sockeye` (sockeye-server), `bcast-tungstenite` and `bcast-fastws`;
+//!   `fanout --chat`: the chat example, 1 node against 3 behind HAProxy through Redis.
+//! - `benches/peers/`: external peers (Node `ws`, Python `websockets`, a uWebSockets echo
+//!   built outside the repository by `build-uws.sh`), given to `e2e` with `--peer` or
+//!   `--plain-peer`.
+//!
 //! Results, with the commands that made them, are in `docs/performance.md`.
 
 pub mod args;
