@@ -1,6 +1,6 @@
-//! The phases of a connection's life and what each holds. Only the open phase is large;
-//! it is boxed, like the handshake phases, so a driver is the same small size in any
-//! phase.
+//! The phases of a connection's life and what each holds. Every phase's state is boxed
+//! (the open phase, the handshake phases, and the short closing phase), so a driver is
+//! the same small size in any phase: a tag and a pointer.
 
 use std::time::Instant;
 

@@ -226,10 +226,18 @@ fn open(addr: SocketAddr, source: Option<IpAddr>) -> io::Result<TcpStream> {
     Ok(TcpStream::from_std(socket.into()))
 }
 
-/// `EINPROGRESS`: Linux's value, and the BSDs' and macOS's.
-#[cfg(target_os = "linux")]
+/// `EINPROGRESS`: Linux's and Android's value, illumos' and Solaris', and the BSDs' and
+/// macOS's.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const EINPROGRESS: i32 = 115;
-#[cfg(not(target_os = "linux"))]
+#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+const EINPROGRESS: i32 = 150;
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "illumos",
+    target_os = "solaris"
+)))]
 const EINPROGRESS: i32 = 36;
 
 /// Sends waiting TLS records; the socket being full is fine (the writable edge comes).

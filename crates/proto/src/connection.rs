@@ -207,7 +207,8 @@ impl Connection {
         self.rx.is_idle() && self.tx.queue.is_empty()
     }
 
-    /// Heap bytes the connection holds right now (its receive buffer's capacity).
+    /// Heap bytes the connection's receive buffer holds right now (its capacity and, while
+    /// allocated, its header).
     pub fn buffered_capacity(&self) -> usize {
         self.rx.buffer_capacity()
     }

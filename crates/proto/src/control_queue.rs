@@ -1,8 +1,8 @@
 //! Control frames the connection produces on its own (auto-pongs, close replies, failure
 //! closes, keepalive pings), waiting for [`Connection::poll_transmit`](crate::Connection::poll_transmit).
 //!
-//! The frames are kept encoded in one byte vector that is empty (no allocation) whenever
-//! nothing is pending. Its size is bounded: at most `max_pending_pongs` pongs (each at
+//! The frames are kept encoded in one byte vector, boxed with its counters only while
+//! something is pending (a null pointer otherwise). Its size is bounded: at most `max_pending_pongs` pongs (each at
 //! most 131 bytes), one keepalive ping and one close frame.
 
 use sockeye_frame::ControlFrame;

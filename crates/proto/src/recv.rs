@@ -42,7 +42,8 @@ pub(crate) struct Receiver {
     remaining: u64,
     /// Payload bytes of the current frame received so far, modulo 256: all that is asked
     /// of it is the masking phase (modulo 4) and a control payload's length (at most 125,
-    /// §5.5); a `u64` would cost an idle connection 7 more bytes.
+    /// §5.5); a `u64` would cost an idle connection 6 more bytes, this and the flag below
+    /// counted.
     received: u8,
     /// Some of the current frame's payload came in an earlier piece (it is not whole).
     partial: bool,
@@ -123,7 +124,7 @@ impl Receiver {
     /// Releases what the previous event borrowed; everything once the connection is closed.
     fn cleanup(&mut self, closed: bool) {
         if closed {
-            if !self.buf.is_empty() || self.buf.capacity() > 0 || self.msg.is_some() {
+            if self.buf.is_allocated() || self.msg.is_some() {
                 *self = Self::default();
             }
             return;
@@ -147,9 +148,9 @@ impl Receiver {
         self.hdr_len == 0 && !self.in_frame && self.msg.is_none()
     }
 
-    /// Bytes of heap memory held.
+    /// Bytes of heap memory held: the buffer's capacity and, once allocated, its header.
     pub(crate) fn buffer_capacity(&self) -> usize {
-        self.buf.capacity()
+        self.buf.heap_bytes()
     }
 
     /// Checks a new frame against connection state, then starts receiving its payload.

@@ -19,6 +19,18 @@ impl Buf {
     pub(crate) fn release(&mut self) {
         self.0 = None;
     }
+
+    /// Whether the header is allocated (even with no capacity behind it).
+    pub(crate) fn is_allocated(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Heap bytes held: the vector's capacity and its boxed header.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.0
+            .as_ref()
+            .map_or(0, |v| v.capacity() + size_of::<Vec<u8>>())
+    }
 }
 
 impl Deref for Buf {
@@ -45,9 +57,11 @@ mod tests {
         let mut b = Buf::default();
         assert!(b.is_empty() && b.capacity() == 0);
         assert!(b.0.is_none(), "reading does not allocate");
+        assert_eq!(b.heap_bytes(), 0);
         b.extend_from_slice(b"abc");
         assert_eq!(&b[..], b"abc");
+        assert!(b.is_allocated() && b.heap_bytes() >= 3 + 24);
         b.release();
-        assert!(b.0.is_none() && b.is_empty());
+        assert!(!b.is_allocated() && b.is_empty() && b.heap_bytes() == 0);
     }
 }
