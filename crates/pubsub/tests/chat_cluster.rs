@@ -3,7 +3,8 @@
 //! each started on port 0 and stopped by its PID. A line posted on node A reaches a
 //! member on node B, in order, each once; a member who reconnects to the other node gets
 //! what it missed from the history in Redis; SIGTERM makes a node fail `/healthz`, close
-//! its members with 1001 and exit 0.
+//! its members with 1001 and exit 0. The presence list spans both nodes, and a node
+//! killed without a word loses its members on the other once its Redis key expires.
 #![allow(clippy::print_stderr, clippy::unwrap_used, clippy::panic, missing_docs)]
 
 mod common;
@@ -33,12 +34,26 @@ impl Node {
     }
 
     fn member(&self, name: &str) -> WebSocket {
+        self.join(name).0
+    }
+
+    /// A member and its welcome.
+    fn join(&self, name: &str) -> (WebSocket, Value) {
+        self.join_session(name, None)
+    }
+
+    /// A member of a page's session (`sid`, as a page sends it) and its welcome.
+    fn join_session(&self, name: &str, sid: Option<&str>) -> (WebSocket, Value) {
         let mut ws = sockeye_client::connect(&format!("ws://{}/chat", self.addr)).unwrap();
         ws.set_read_timeout(Some(Duration::from_secs(10)));
-        ws.send_text(&json!({"type": "join", "name": name}).to_string())
-            .unwrap();
-        assert_eq!(next(&mut ws)["type"], "welcome");
-        ws
+        let mut join = json!({"type": "join", "name": name});
+        if let Some(sid) = sid {
+            join["sid"] = json!(sid);
+        }
+        ws.send_text(&join.to_string()).unwrap();
+        let welcome = next(&mut ws);
+        assert_eq!(welcome["type"], "welcome");
+        (ws, welcome)
     }
 
     fn health(&self) -> String {
@@ -225,4 +240,107 @@ fn lines_cross_nodes_history_follows_a_reconnect_and_sigterm_drains() {
     let mut carol = a.member("carol");
     say(&mut alice, "still here");
     assert_eq!(next_line(&mut carol), "still here");
+}
+
+/// Waits up to `within` for a `presence` message saying `what` (`joined` or `left`) of
+/// `name`, skipping everything else; returns it.
+fn presence(ws: &mut WebSocket, what: &str, name: &str, within: Duration) -> Value {
+    let until = Instant::now() + within;
+    ws.set_read_timeout(Some(Duration::from_millis(200)));
+    let found = loop {
+        assert!(
+            Instant::now() < until,
+            "no presence {what} {name} within {within:?}"
+        );
+        match ws.recv() {
+            Ok(Message::Text(t)) => {
+                let m: Value = serde_json::from_str(&t).unwrap();
+                if m["type"] == "presence" && m[what] == name {
+                    break m;
+                }
+            }
+            Ok(_) => {}
+            Err(ClientError::Timeout(sockeye_client::Timeout::Read)) => {}
+            Err(e) => panic!("{e}"),
+        }
+    };
+    ws.set_read_timeout(Some(Duration::from_secs(10)));
+    found
+}
+
+fn members(welcome: &Value) -> Vec<&str> {
+    welcome["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+#[test]
+fn presence_spans_the_cluster_and_outlives_a_killed_node() {
+    let Some(binary) = common::example("chat") else {
+        return;
+    };
+    let Some(redis) = Redis::start() else { return };
+    let mut a = Node::start(&binary, &redis);
+    let b = Node::start(&binary, &redis);
+    let alice = a.member("alice");
+    let (mut bob, welcome) = b.join("bob");
+    // Alice joined before node B may have heard anything: node A's list in Redis tells it
+    // within a period or two, if the welcome did not already.
+    if !members(&welcome).contains(&"alice") {
+        presence(&mut bob, "joined", "alice", Duration::from_secs(10));
+    }
+
+    // A join on node A is heard on node B, with the cluster's count.
+    let t = Instant::now();
+    let _carol = a.member("carol");
+    let joined = presence(&mut bob, "joined", "carol", Duration::from_secs(5));
+    eprintln!(
+        "a join on node A was heard on node B after {} ms",
+        t.elapsed().as_millis()
+    );
+    assert_eq!(joined["count"], 3, "{joined}");
+
+    // A newcomer on node B sees every member of both nodes, and a name taken on node A
+    // is taken on node B too.
+    let (_dave, welcome) = b.join("carol");
+    assert_eq!(welcome["you"], "carol-2");
+    assert_eq!(
+        members(&welcome),
+        ["alice", "bob", "carol", "carol-2"],
+        "{welcome}"
+    );
+
+    // A leave on node A is heard on node B.
+    drop(alice);
+    let left = presence(&mut bob, "left", "alice", Duration::from_secs(5));
+    assert_eq!(left["count"], 3, "{left}");
+
+    // A page's session on node A.
+    let _erin = a.join_session("erin", Some("tab-1"));
+    presence(&mut bob, "joined", "erin", Duration::from_secs(5));
+
+    // Node A dies without a word. Erin's page reconnects to node B at once and keeps
+    // her name (her session holds it on node A's list, which has not expired yet).
+    let killed = Instant::now();
+    a.child.kill().unwrap();
+    let _ = a.child.wait();
+    let (_erin, welcome) = b.join_session("erin", Some("tab-1"));
+    assert_eq!(welcome["you"], "erin", "{welcome}");
+    // Node A's key in Redis expires and node B drops its members: carol leaves; erin
+    // stays listed, held by her new connection.
+    let left = presence(&mut bob, "left", "carol", Duration::from_secs(25));
+    eprintln!(
+        "node A killed: its member left node B's list after {} ms",
+        killed.elapsed().as_millis()
+    );
+    assert_eq!(left["count"], 3, "{left}");
+    let (_frank, welcome) = b.join("frank");
+    assert_eq!(
+        members(&welcome),
+        ["bob", "carol-2", "erin", "frank"],
+        "{welcome}"
+    );
 }

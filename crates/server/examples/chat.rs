@@ -13,8 +13,9 @@
 //! violation, [`OverflowPolicy::Close`](sockeye_server::OverflowPolicy)), its leave is
 //! announced, and everyone else goes on.
 //!
-//! The protocol, JSON text messages. Client to server: `{"type":"join","name":N}` first,
-//! then `{"type":"say","text":T}`. Server to client: `welcome` (your name, the members,
+//! The protocol, JSON text messages. Client to server: `{"type":"join","name":N,"sid":S}`
+//! first (`sid`, optional, is the page's session: a name is taken only by another
+//! session, so a reconnecting page keeps its own), then `{"type":"say","text":T}`. Server to client: `welcome` (your name, the members,
 //! the history), `presence` (who joined or left, and the count: a change, never the
 //! whole list, so a crowd joining at once costs O(members) per join), `line` (name, text,
 //! server time in ms, and an `id` unique in the cluster), `history` (lines from Redis).
@@ -27,17 +28,22 @@
 //! every other node) and into a list in Redis (`sockeye:chat:history`, the last 200); a
 //! member who joins any node gets that history after its welcome, so a client that
 //! reconnects to another node sees what it missed (the page merges lines by `id`). The
-//! presence list is per node. Redis calls run on a thread of their own, never on the
-//! event loop; while Redis is away the node's own room goes on and lines are not stored.
+//! presence list spans the cluster: joins and leaves go to the other nodes through the
+//! bridge, and each node's list is kept in Redis for the others to repair theirs from
+//! (`presence/mod.rs`). Redis calls run on a thread of their own, never on the event
+//! loop; while Redis is away the node's own room goes on and lines are not stored.
 #![allow(clippy::print_stdout)]
 
 mod demo;
+mod presence;
+
+use presence::Member;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sockeye_server::{
@@ -60,7 +66,7 @@ const CLUSTER_HISTORY: isize = 200;
 
 struct Chat {
     assets: sockeye_server::Assets,
-    room: Mutex<Room>,
+    room: Shared,
     handle: demo::LateHandle,
     /// This node's identity in line ids and broker envelopes.
     node: u64,
@@ -83,35 +89,66 @@ enum Job {
     Fetch(ConnId),
 }
 
+/// The room, shared by the event loops, the bridge's listener and the Redis thread.
+type Shared = Arc<Mutex<Room>>;
+
+fn lock(room: &Shared) -> MutexGuard<'_, Room> {
+    room.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[derive(Default)]
 struct Room {
-    /// Joined members by connection, with their nicknames.
-    members: BTreeMap<ConnId, String>,
+    /// Joined members by connection, with their nicknames and sessions.
+    members: BTreeMap<ConnId, Member>,
+    /// The members on other nodes (none on one node).
+    presence: presence::Presence,
+    /// The names listed to the pages: this node's members and the other nodes'.
+    names: presence::Names,
     /// The last lines, as sent (JSON).
     history: VecDeque<String>,
 }
 
 impl Room {
-    /// The members' names, sorted.
-    fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.members.values().map(String::as_str).collect();
-        names.sort_unstable();
-        names
+    /// Applies changes (of this node or another) to the names, and tells this node's
+    /// members (but `except`) of each that changed the list.
+    fn announce(
+        &mut self,
+        changes: &[presence::Change],
+        except: Option<ConnId>,
+        handle: Option<&ServerHandle>,
+    ) {
+        let mut ids = None;
+        for change in changes {
+            let Some(message) = self.names.apply(change) else {
+                continue;
+            };
+            let (Some(handle), false) = (handle, self.members.is_empty()) else {
+                continue;
+            };
+            let ids = ids.get_or_insert_with(|| {
+                let all = self.members.keys().copied();
+                all.filter(|&i| Some(i) != except).collect::<Vec<_>>()
+            });
+            let _ = handle.broadcast_text_to(ids, &message);
+        }
     }
 
     fn ids(&self) -> Vec<ConnId> {
         self.members.keys().copied().collect()
     }
 
-    /// `wanted`, trimmed and cut, made unique in the room.
-    fn unique_name(&self, wanted: &str, id: ConnId) -> String {
+    /// `wanted`, trimmed and cut, made unique in the cluster's room for session `sid`.
+    fn unique_name(&self, wanted: &str, id: ConnId, sid: &str) -> String {
         let base: String = wanted.trim().chars().take(MAX_NAME).collect();
         let base = if base.is_empty() {
             format!("guest-{id}")
         } else {
             base
         };
-        let taken = |n: &str| self.members.values().any(|m| m == n);
+        let taken = |n: &str| {
+            let mut everyone = self.members.values().chain(self.presence.members());
+            everyone.any(|m| m.name == n && m.sid != sid)
+        };
         if !taken(&base) {
             return base;
         }
@@ -133,33 +170,45 @@ impl Chat {
         }
     }
 
-    fn room(&self) -> std::sync::MutexGuard<'_, Room> {
-        self.room
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn room(&self) -> MutexGuard<'_, Room> {
+        lock(&self.room)
     }
 
-    fn join(&self, cx: &mut Context<'_>, me: &mut Option<String>, wanted: &str) {
+    /// Tells the other nodes of a local join or leave (with the room locked, so the
+    /// versions go out in order).
+    fn tell_cluster(&self, room: &mut Room, id: ConnId, joined: bool, member: &Member) {
+        if let Some(c) = self.cluster.get() {
+            let event = room.presence.local_event(&id.to_string(), joined, member);
+            let _ = c.bridge.publish_text(presence::CHANNEL, &event);
+        }
+    }
+
+    fn join(&self, cx: &mut Context<'_>, me: &mut Option<String>, wanted: &str, sid: &str) {
         if me.is_some() {
             return;
         }
+        // Without a session of its own, a connection is its own session (connection ids
+        // are per node: the node's id makes it one in the cluster).
+        let sid = presence::session(sid).unwrap_or_else(|| format!("{:x}/{}", self.node, cx.id()));
         let mut room = self.room();
-        let name = room.unique_name(wanted, cx.id());
-        room.members.insert(cx.id(), name.clone());
+        let name = room.unique_name(wanted, cx.id(), &sid);
+        let member = Member {
+            name: name.clone(),
+            sid,
+        };
+        // A change for the others, not the list: a list per join would be O(members²)
+        // bytes when a crowd (re)connects at once (the welcome carries the whole list).
+        let joined = [presence::Change::Joined(name.clone())];
+        room.announce(&joined, Some(cx.id()), Some(cx.handle()));
+        self.tell_cluster(&mut room, cx.id(), true, &member);
+        room.members.insert(cx.id(), member);
         let welcome = json!({
             "type": "welcome",
             "you": name,
-            "members": room.names(),
+            "members": room.names.list().collect::<Vec<_>>(),
             "history": room.history.iter().map(|l| serde_json::from_str::<Value>(l).unwrap_or(Value::Null)).collect::<Vec<_>>(),
         });
         let _ = cx.send_text(&welcome.to_string());
-        let others: Vec<ConnId> = room.ids().into_iter().filter(|&i| i != cx.id()).collect();
-        // A change, not the list: a list per join would be O(members²) bytes when a
-        // crowd (re)connects at once (the welcome carries the whole list).
-        let presence = json!({"type": "presence", "joined": name, "count": room.members.len()});
-        let _ = cx
-            .handle()
-            .broadcast_text_to(&others, &presence.to_string());
         *me = Some(name);
         drop(room);
         if let Some(c) = self.cluster.get() {
@@ -226,7 +275,7 @@ impl Handler for Chat {
         };
         let field = |k: &str| msg.get(k).and_then(Value::as_str).unwrap_or_default();
         match (field("type"), me.as_deref()) {
-            ("join", _) => self.join(cx, me, field("name")),
+            ("join", _) => self.join(cx, me, field("name"), field("sid")),
             ("say", Some(name)) => {
                 let name = name.to_owned();
                 self.say(cx, &name, field("text"));
@@ -241,39 +290,96 @@ impl Handler for Chat {
         if let Some(c) = self.cluster.get() {
             c.bridge.leave_all(id);
         }
-        let Some(name) = me else { return };
-        let mut room = self.room();
-        room.members.remove(&id);
-        println!("{name} left ({})", closed.code);
-        let presence = json!({"type": "presence", "left": name, "count": room.members.len()});
-        if let Some(handle) = self.handle() {
-            let _ = handle.broadcast_text_to(&room.ids(), &presence.to_string());
+        if me.is_none() {
+            return;
         }
+        let mut room = self.room();
+        let Some(member) = room.members.remove(&id) else {
+            return;
+        };
+        println!("{} left ({})", member.name, closed.code);
+        self.tell_cluster(&mut room, id, false, &member);
+        room.announce(&[presence::Change::Left(member.name)], None, self.handle());
     }
 }
 
-/// The Redis side of the history, on its own thread (the event loop never waits for
-/// Redis). A job that fails on a connection Redis dropped (it restarted) is tried once
-/// more on a new one; a job that finds Redis away is given up: the room goes on.
-fn history(url: &str, jobs: &Receiver<Job>, late: &demo::LateHandle) {
+/// The Redis side of the node, on its own thread (the event loop never waits for
+/// Redis): the history's jobs as they come, and every [`presence::PERIOD`] this node's
+/// presence list out and the other nodes' in. A call that fails on a connection Redis
+/// dropped (it restarted) is tried once more on a new one; one that finds Redis away is
+/// given up: the room goes on.
+fn redis_side(url: &str, jobs: &Receiver<Job>, late: &demo::LateHandle, room: &Shared, node: u64) {
     let Ok(client) = redis::Client::open(url) else {
         return;
     };
     let mut con: Option<redis::Connection> = None;
-    for job in jobs {
+    // The presence version this connection wrote (none yet on a new one: Redis may have
+    // restarted empty).
+    let mut written: Option<u64> = None;
+    let mut next_sync = Instant::now();
+    loop {
+        let wait = next_sync.saturating_duration_since(Instant::now());
+        let job = match jobs.recv_timeout(wait) {
+            Ok(job) => Some(job),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        // Jobs first; the presence work is due at its period even while jobs keep coming.
+        let sync = Instant::now() >= next_sync;
+        if sync {
+            next_sync = Instant::now() + presence::PERIOD;
+        }
         for _attempt in 0..2 {
             if con.is_none() {
                 con = client
                     .get_connection_with_timeout(Duration::from_secs(1))
                     .ok();
+                written = None;
             }
             let Some(c) = con.as_mut() else { break };
-            if run(c, &job, late).is_ok() {
+            let done = job
+                .as_ref()
+                .map_or(Ok(()), |job| run(c, job, late))
+                .and_then(|()| {
+                    if sync {
+                        sync_presence(c, node, room, late, &mut written)
+                    } else {
+                        Ok(())
+                    }
+                });
+            if done.is_ok() {
                 break;
             }
             con = None;
         }
     }
+}
+
+/// Writes this node's presence list if it changed (or Redis lost it), refreshes its
+/// expiry, and applies the other nodes' lists.
+fn sync_presence(
+    c: &mut redis::Connection,
+    node: u64,
+    room: &Shared,
+    late: &demo::LateHandle,
+    written: &mut Option<u64>,
+) -> redis::RedisResult<()> {
+    let version = lock(room).presence.version;
+    let kept = *written == Some(version) && presence::refresh(c, node)?;
+    if !kept {
+        let (version, members): (u64, Vec<(String, Member)>) = {
+            let r = lock(room);
+            let members = r.members.iter().map(|(id, n)| (id.to_string(), n.clone()));
+            (r.presence.version, members.collect())
+        };
+        presence::write(c, node, version, &members)?;
+        *written = Some(version);
+    }
+    let snapshot = presence::read(c, node)?;
+    let mut r = lock(room);
+    let changes = r.presence.apply_snapshot(snapshot, Instant::now());
+    r.announce(&changes, None, late.get());
+    Ok(())
 }
 
 fn run(c: &mut redis::Connection, job: &Job, late: &demo::LateHandle) -> redis::RedisResult<()> {
@@ -326,9 +432,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Unique enough between the nodes of a cluster: the process and the start time.
     let node = u64::from(std::process::id()) << 32 ^ (demo::now_ms() as u64 & 0xffff_ffff);
     let cluster = Arc::new(OnceLock::new());
+    let room = Shared::default();
     let chat = Chat {
         assets,
-        room: Mutex::default(),
+        room: room.clone(),
         handle: late.clone(),
         node,
         lines: AtomicU64::new(0),
@@ -336,13 +443,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let on_bound = |handle: &ServerHandle| -> Result<(), Box<dyn std::error::Error>> {
         let Some(url) = redis_url else { return Ok(()) };
-        let bridge = sockeye_pubsub::Bridge::start(
+        // Presence events of the other nodes (their lines go to the room's members
+        // through the bridge itself).
+        let listener: sockeye_pubsub::Listener = {
+            let (room, late) = (room.clone(), late.clone());
+            Box::new(move |remote: sockeye_pubsub::Remote<'_>| {
+                if remote.channel != presence::CHANNEL {
+                    return;
+                }
+                let mut r = lock(&room);
+                let changes = r
+                    .presence
+                    .apply_event(remote.node, remote.payload, Instant::now());
+                r.announce(&changes, None, late.get());
+            })
+        };
+        let bridge = sockeye_pubsub::Bridge::start_listening(
             sockeye_pubsub::BridgeConfig::new(url.clone(), node),
             handle.clone(),
+            listener,
         )?;
         let (tx, rx) = channel();
         let late = late.clone();
-        std::thread::spawn(move || history(&url, &rx, &late));
+        let room = room.clone();
+        std::thread::spawn(move || redis_side(&url, &rx, &late, &room, node));
         let _ = cluster.set(Cluster {
             bridge,
             jobs: Mutex::new(tx),

@@ -62,10 +62,22 @@ function presence(list) {
   $("count").textContent = `(${members.length})`;
 }
 
+// The tab's session: the server lets it keep its name when it reconnects to any node,
+// even while the node it left still lists it.
+function session() {
+  let sid = sessionStorage.getItem("sid");
+  if (!sid) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    sid = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    sessionStorage.setItem("sid", sid);
+  }
+  return sid;
+}
+
 const chat = connect("/chat", {
   open(ws) {
     const name = sessionStorage.getItem("nick");
-    if (name) ws.send(JSON.stringify({ type: "join", name }));
+    if (name) ws.send(JSON.stringify({ type: "join", name, sid: session() }));
   },
   message(data) {
     const m = JSON.parse(data);
@@ -105,7 +117,7 @@ $("join").addEventListener("submit", (e) => {
   const name = $("name").value.trim();
   if (!name) return;
   sessionStorage.setItem("nick", name);
-  chat.send(JSON.stringify({ type: "join", name }));
+  chat.send(JSON.stringify({ type: "join", name, sid: session() }));
 });
 
 $("say").addEventListener("submit", (e) => {
