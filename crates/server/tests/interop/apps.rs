@@ -98,3 +98,15 @@ fn board_in_chromium() {
 fn chat_over_tls_in_chromium() {
     run_as("chat-tls", "chat");
 }
+
+/// Two chat nodes through a `redis-server` the script starts (`--redis`), a page on each.
+#[test]
+fn chat_as_a_cluster_in_chromium() {
+    let redis = Command::new("redis-server").arg("--version").output();
+    if let Err(e) = redis {
+        let why = format!("no redis-server ({e}; `bash .ci/cluster-setup.sh` installs it)");
+        support::missing::<()>("chat cluster browser", &why);
+        return;
+    }
+    run_as("chat-cluster", "chat");
+}

@@ -2,6 +2,9 @@
 
 Usage: apps_playwright.py APP EXAMPLE_BINARY CHROMIUM SCREENSHOT_DIR
 
+APP chat-cluster runs a redis-server of its own (on a free loopback port, stopped by
+its PID) and two chat nodes with --redis, a page on each.
+
 Starts the example on 127.0.0.1:0 (it prints its URL), drives two or more pages through
 Playwright (Debian's chromium via executable_path: nothing is downloaded), checks what a
 person would see, takes a screenshot, stops the server with SIGTERM (by its PID) and
@@ -41,8 +44,9 @@ class Example:
             [BINARY, "127.0.0.1:0", *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines = []
+        # Lines before the URL: a development CA's path, a cluster node's id.
         first = self.proc.stdout.readline()
-        while "development CA" in first:
+        while "development CA" in first or "in the cluster" in first:
             first = self.proc.stdout.readline()
         if "serving " not in first:
             raise SystemExit(f"no URL from the example: {first!r}")
@@ -371,12 +375,104 @@ def chat_tls(browser, ex):
     return pages
 
 
-APPS = {"chat": chat, "ticker": ticker, "board": board, "chat-tls": chat_tls}
+class Redis:
+    """A redis-server on a free loopback port, without persistence."""
+
+    def __init__(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        until = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < until, "redis-server did not listen"
+                time.sleep(0.05)
+        self.url = f"redis://127.0.0.1:{self.port}/"
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+def chat_cluster(browser, ex):
+    """Two chat nodes through Redis: page A on node 1, page B on node 2. A line crosses
+    the nodes, each page lists both members, a page that moves to the other node keeps
+    its name and gets what it missed, and SIGTERM on a node shows 1001 in its page."""
+    node2 = Example("--redis", REDIS.url)
+    try:
+        a = browser.new_context().new_page()
+        b = browser.new_context().new_page()
+        for page, node, name in ((a, ex, "alice"), (b, node2, "bob")):
+            page.goto(node.url)
+            page.fill("#name", name)
+            page.click("#join button")
+            expect(page.locator("#members li.me")).to_have_text(name)
+        for page in (a, b):
+            expect(page.locator("#members li")).to_have_text(["alice", "bob"])
+        check("each page lists the members of both nodes")
+        # The bridges subscribe in the background: the first line may go out before
+        # node 2 listens, so say it until page B shows one.
+        until = time.monotonic() + 15
+        while b.locator("#log .line").count() == 0:
+            assert time.monotonic() < until, "no line crossed from node 1 to node 2"
+            a.fill("#text", "hello from node 1")
+            a.press("#text", "Enter")
+            time.sleep(0.3)
+        expect(b.locator("#log .line").last).to_contain_text("alice" + "hello from node 1")
+        b.fill("#text", "hi from node 2")
+        b.press("#text", "Enter")
+        expect(a.locator("#log .line").last).to_contain_text("bob" + "hi from node 2")
+        check("a line posted on node 1 reaches the page on node 2, and back")
+
+        # Page B's node goes away (SIGTERM): the page shows 1001. Opened on node 1, it
+        # joins under its name again and gets the line it missed from Redis. (Without a
+        # load balancer in front the two nodes are two origins, so the page's session
+        # storage does not follow it: it joins by hand.)
+        node2.stop()
+        going_away(b)
+        check("SIGTERM on node 2 shows 1001 (going away) in its page")
+        expect(a.locator("#members li")).to_have_text(["alice"])
+        a.fill("#text", "while bob moved")
+        a.press("#text", "Enter")
+        expect(a.locator("#log .line").last).to_contain_text("while bob moved")
+        b.goto(ex.url)
+        b.fill("#name", "bob")
+        b.click("#join button")
+        expect(b.locator("#members li.me")).to_have_text("bob")
+        expect(b.locator("#log")).to_contain_text("while bob moved")
+        expect(b.locator("#members li")).to_have_text(["alice", "bob"])
+        check("the page, opened on node 1 after its node went away, gets what it missed")
+        a.screenshot(path=os.path.join(SHOTS, "chat-cluster.png"))
+        return [a, b]
+    finally:
+        node2.kill()
+
+
+APPS = {"chat": chat, "ticker": ticker, "board": board, "chat-tls": chat_tls,
+        "chat-cluster": chat_cluster}
 ARGS = {"chat-tls": ["--tls"]}
+REDIS = None
 
 
 def main():
-    ex = Example(*ARGS.get(APP, []))
+    global REDIS
+    args = ARGS.get(APP, [])
+    if APP == "chat-cluster":
+        REDIS = Redis()
+        args = ["--redis", REDIS.url]
+    try:
+        ex = Example(*args)
+    except BaseException:
+        if REDIS:
+            REDIS.stop()
+        raise
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM)
@@ -388,6 +484,8 @@ def main():
             browser.close()
     finally:
         ex.kill()
+        if REDIS:
+            REDIS.stop()
     print(json.dumps(results))
 
 
