@@ -344,6 +344,11 @@ fn connect(shared: &Shared, first: &mut bool) -> Option<redis::Connection> {
         .client
         .get_connection_with_timeout(shared.config.connect_timeout)
         .ok()?;
+    // The crate sets no timeout on an open connection: without these a broker that
+    // stops answering would hold the publisher (and a stopping bridge) forever.
+    let timeout = Some(shared.config.command_timeout);
+    con.set_read_timeout(timeout).ok()?;
+    con.set_write_timeout(timeout).ok()?;
     if !std::mem::take(first) {
         shared.counters.reconnects.fetch_add(1, Ordering::Relaxed);
     }

@@ -25,6 +25,11 @@ pub struct BridgeConfig {
     pub reconnect_max: Duration,
     /// Bound on one connection attempt. Default 1 s.
     pub connect_timeout: Duration,
+    /// Bound on one command (a `PUBLISH` and its reply): a broker that stops answering
+    /// without closing the connection (a paused process, a silent network) counts as
+    /// down, the publish is retried on a new connection, and a [`Bridge`](crate::Bridge)
+    /// stopping never waits on it for longer than this. Default 2 s.
+    pub command_timeout: Duration,
 }
 
 impl BridgeConfig {
@@ -38,6 +43,7 @@ impl BridgeConfig {
             reconnect_min: Duration::from_millis(50),
             reconnect_max: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(1),
+            command_timeout: Duration::from_secs(2),
         }
     }
 }

@@ -203,3 +203,37 @@ fn a_full_queue_drops_to_local_only_and_counts() {
     assert!(Bridge::start(BridgeConfig::new("not a url", 1), server.handle()).is_err());
     bridge.shutdown();
 }
+
+#[test]
+fn a_broker_that_stops_answering_holds_neither_publishes_nor_shutdown() {
+    let Some(redis) = Redis::start() else { return };
+    let mut config = ServerConfig::default();
+    config.threads = 1;
+    let server =
+        Server::bind("127.0.0.1:0".parse().unwrap(), config, sockeye_server::Echo).unwrap();
+    let mut bc = BridgeConfig::new(redis.url(), 30);
+    bc.command_timeout = Duration::from_millis(500);
+    let bridge = Bridge::start(bc, server.handle()).unwrap();
+    assert!(eventually(|| bridge.is_subscribed()), "never subscribed");
+    let _ = bridge.publish_text("r", "before");
+    assert!(eventually(|| bridge.stats().published == 1));
+
+    // Redis freezes with every connection open: the next PUBLISH gets no reply.
+    redis.pause(true);
+    assert_eq!(bridge.publish_text("r", "frozen"), Published::Queued);
+    // Let the publisher get inside the PUBLISH that is never answered.
+    std::thread::sleep(Duration::from_millis(200));
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        bridge.shutdown();
+        let _ = done_tx.send(());
+    });
+    let stopped = done_rx.recv_timeout(Duration::from_secs(5));
+    redis.pause(false);
+    assert!(
+        stopped.is_ok(),
+        "a stopping bridge waited more than 5 s for a broker that never answered"
+    );
+    server.shutdown(Duration::from_secs(1));
+    drop(redis);
+}

@@ -71,6 +71,17 @@ impl Redis {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
+    /// SIGSTOP (`true`) or SIGCONT: a broker that keeps its connections open and
+    /// stops answering, then answers again.
+    pub fn pause(&self, paused: bool) {
+        let signal = if paused { "-STOP" } else { "-CONT" };
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     pub fn stop(mut self) -> u16 {
         let _ = self.child.kill();
         let _ = self.child.wait();
