@@ -62,6 +62,7 @@ impl Handler for Board {
         if request.path() != "/board" {
             return Err(Reject::new(404).expect("404 is a valid status").into());
         }
+        demo::admit()?;
         Ok(((), Accept::new()))
     }
 

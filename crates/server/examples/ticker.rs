@@ -101,6 +101,7 @@ impl Handler for Ticker {
         if request.path() != "/ticker" {
             return Err(Reject::new(404).expect("404 is a valid status").into());
         }
+        demo::admit()?;
         lock(&self.market).subs.insert(id, Sub::default());
         Ok(((), Accept::new()))
     }
@@ -278,7 +279,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if redis_url.is_empty() {
                 return Ok(());
             }
-            let node = u64::from(std::process::id()) << 32 ^ (demo::now_ms() as u64 & 0xffff_ffff);
+            // Random: a process id and a start time can repeat across containers.
+            let node: u64 = rand::random();
             let handle2 = handle.clone();
             // Prices from the publishing node go through this node's conflation, like its own.
             let listener: sockeye_pubsub::Listener = Box::new(move |remote| {

@@ -6,9 +6,10 @@
 //! for a demo's own settings, e.g. the ticker's `--rate`).
 //!
 //! `GET /healthz` answers `200 ok`, or `503 draining` once a stop was asked for: on Ctrl-C
-//! or SIGTERM the server first fails its health check for `--drain-ms` (default 0; a load
-//! balancer's check interval or more, behind one), then stops accepting, closes every
-//! connection with 1001 (going away), waits up to 2 s for them, and exits 0. `ADDR` is the listen address (port 0 picks
+//! or SIGTERM the server first fails its health check and refuses new WebSocket upgrades
+//! with 503 ([`admit`]) for `--drain-ms` (default 0; a load balancer's check interval or
+//! more, behind one), then stops accepting, closes every connection with 1001 (going
+//! away), waits up to 2 s for them, and exits 0. `ADDR` is the listen address (port 0 picks
 //! one; the first line printed names the URL). `--tls` serves `https://` and `wss://`
 //! with a development certificate made at start (its CA is written next to the
 //! printed URL, for a browser or `curl --cacert` to trust).
@@ -20,7 +21,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sockeye_server::{Assets, Handler, HttpRequest, Reject, Server, ServerConfig, ServerHandle};
+use sockeye_server::{
+    Assets, Handler, HttpRequest, Refusal, Reject, Server, ServerConfig, ServerHandle,
+};
 
 /// The page script every demo loads first: one WebSocket with reconnect and a status line.
 pub(crate) const COMMON_JS: &str = include_str!("../web/common.js");
@@ -102,6 +105,21 @@ pub(crate) fn health(request: &HttpRequest) -> Option<Reject> {
         .header("Content-Type", "text/plain; charset=utf-8")
         .ok()?;
     Some(response.body(body))
+}
+
+/// Whether a stop was asked for.
+pub(crate) fn draining() -> bool {
+    DRAINING.load(Ordering::Relaxed)
+}
+
+/// `Err(503)` for a WebSocket upgrade while draining (the node takes no new members;
+/// behind a load balancer the client retries and lands on a node that is up), `Ok` else.
+pub(crate) fn admit() -> Result<(), Refusal> {
+    if draining() {
+        let reject = Reject::new(503).expect("503 is a valid status");
+        return Err(reject.body("draining\n").into());
+    }
+    Ok(())
 }
 
 /// The demo's files plus `/common.js` and `/common.css`.
