@@ -302,6 +302,8 @@ fn a_rolling_restart_behind_haproxy_loses_and_doubles_nothing() {
             .collect();
         assert!(missing.is_empty(), "member {n} misses {missing:?}");
         assert_eq!(s.live_duplicates, 0, "member {n} got a line twice");
+        // A line posted twice (a retry that did not see its first post) has two ids.
+        assert_eq!(s.ids.len(), LINES, "member {n}: a line was posted twice");
         assert_eq!(
             s.texts.len(),
             LINES,

@@ -41,7 +41,7 @@ use presence::Member;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -73,20 +73,29 @@ struct Chat {
     lines: AtomicU64,
     /// With `--redis`, once the server is bound.
     cluster: Arc<OnceLock<Cluster>>,
+    /// `--redis` was given.
+    clustered: bool,
 }
 
 /// A node's part of the cluster.
 struct Cluster {
     bridge: sockeye_pubsub::Bridge,
-    /// To the Redis history thread.
-    jobs: Mutex<Sender<Job>>,
+    /// To the Redis thread: bounded, so a Redis that is slow or away costs at most
+    /// [`JOBS`] jobs of memory (past that, a line is not stored and a newcomer gets no
+    /// cluster history: the room goes on).
+    jobs: Mutex<SyncSender<Job>>,
 }
+
+/// Jobs waiting for Redis.
+const JOBS: usize = 10_000;
 
 enum Job {
     /// Store a line (JSON) in the history.
     Append(String),
     /// Send the history to a member who just joined.
     Fetch(ConnId),
+    /// The node is stopping: take its presence list out of Redis, then say so.
+    Goodbye(Sender<()>),
 }
 
 /// The room, shared by the event loops, the bridge's listener and the Redis thread.
@@ -137,6 +146,14 @@ impl Room {
         self.members.keys().copied().collect()
     }
 
+    /// Keeps `line` (JSON) among the last [`HISTORY`] for newcomers.
+    fn remember(&mut self, line: &str) {
+        if self.history.len() == HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back(line.to_owned());
+    }
+
     /// `wanted`, trimmed and cut, made unique in the cluster's room for session `sid`.
     fn unique_name(&self, wanted: &str, id: ConnId, sid: &str) -> String {
         let base: String = wanted.trim().chars().take(MAX_NAME).collect();
@@ -166,7 +183,7 @@ impl Chat {
 
     fn job(&self, job: Job) {
         if let Some(c) = self.cluster.get() {
-            let _ = c.jobs.lock().map(|tx| tx.send(job));
+            let _ = c.jobs.lock().map(|tx| tx.try_send(job));
         }
     }
 
@@ -229,10 +246,7 @@ impl Chat {
             json!({"type": "line", "id": id, "name": me, "text": text, "ts": demo::now_ms()})
                 .to_string();
         let mut room = self.room();
-        if room.history.len() == HISTORY {
-            room.history.pop_front();
-        }
-        room.history.push_back(line.clone());
+        room.remember(&line);
         match self.cluster.get() {
             // Here at once, and through the broker to every other node.
             Some(c) => {
@@ -260,6 +274,12 @@ impl Handler for Chat {
     fn on_open(&self, request: &Request, _: ConnId) -> Result<(Self::State, Accept), Refusal> {
         if request.path() != "/chat" {
             return Err(Reject::new(404).expect("404 is a valid status").into());
+        }
+        demo::admit()?;
+        // With `--redis`, no member before the node is in the cluster (between the bind
+        // and the bridge's start): it would be missing from the channel and from presence.
+        if self.clustered && self.cluster.get().is_none() {
+            return Err(Reject::new(503).expect("503 is a valid status").into());
         }
         Ok((None, Accept::new()))
     }
@@ -324,22 +344,22 @@ fn redis_side(url: &str, jobs: &Receiver<Job>, late: &demo::LateHandle, room: &S
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => return,
         };
+        // The last job: nothing may write the presence list again once it is removed.
+        let goodbye = matches!(job, Some(Job::Goodbye(_)));
         // Jobs first; the presence work is due at its period even while jobs keep coming.
-        let sync = Instant::now() >= next_sync;
+        let sync = !goodbye && Instant::now() >= next_sync;
         if sync {
             next_sync = Instant::now() + presence::PERIOD;
         }
         for _attempt in 0..2 {
             if con.is_none() {
-                con = client
-                    .get_connection_with_timeout(Duration::from_secs(1))
-                    .ok();
+                con = connect(&client);
                 written = None;
             }
             let Some(c) = con.as_mut() else { break };
             let done = job
                 .as_ref()
-                .map_or(Ok(()), |job| run(c, job, late))
+                .map_or(Ok(()), |job| run(c, job, late, node))
                 .and_then(|()| {
                     if sync {
                         sync_presence(c, node, room, late, &mut written)
@@ -351,6 +371,9 @@ fn redis_side(url: &str, jobs: &Receiver<Job>, late: &demo::LateHandle, room: &S
                 break;
             }
             con = None;
+        }
+        if goodbye {
+            return;
         }
     }
 }
@@ -382,7 +405,22 @@ fn sync_presence(
     Ok(())
 }
 
-fn run(c: &mut redis::Connection, job: &Job, late: &demo::LateHandle) -> redis::RedisResult<()> {
+/// A connection whose commands give up after 1 s (the crate sets no timeout once
+/// connected: a Redis that stops answering would hold this thread for good).
+fn connect(client: &redis::Client) -> Option<redis::Connection> {
+    let timeout = Duration::from_secs(1);
+    let con = client.get_connection_with_timeout(timeout).ok()?;
+    con.set_read_timeout(Some(timeout)).ok()?;
+    con.set_write_timeout(Some(timeout)).ok()?;
+    Some(con)
+}
+
+fn run(
+    c: &mut redis::Connection,
+    job: &Job,
+    late: &demo::LateHandle,
+    node: u64,
+) -> redis::RedisResult<()> {
     match job {
         Job::Append(line) => redis::pipe()
             .cmd("RPUSH")
@@ -411,6 +449,11 @@ fn run(c: &mut redis::Connection, job: &Job, late: &demo::LateHandle) -> redis::
             }
             Ok(())
         }
+        Job::Goodbye(done) => {
+            let gone = presence::remove(c, node);
+            let _ = done.send(());
+            gone
+        }
     }
 }
 
@@ -430,7 +473,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.max_write_buffer = 1 << 20;
     let late = demo::LateHandle::default();
     // Unique enough between the nodes of a cluster: the process and the start time.
-    let node = u64::from(std::process::id()) << 32 ^ (demo::now_ms() as u64 & 0xffff_ffff);
+    // Random: a process id and a start time can repeat across containers.
+    let node: u64 = rand::random();
     let cluster = Arc::new(OnceLock::new());
     let room = Shared::default();
     let chat = Chat {
@@ -440,6 +484,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         node,
         lines: AtomicU64::new(0),
         cluster: cluster.clone(),
+        clustered: redis_url.is_some(),
     };
     let on_bound = |handle: &ServerHandle| -> Result<(), Box<dyn std::error::Error>> {
         let Some(url) = redis_url else { return Ok(()) };
@@ -448,6 +493,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let listener: sockeye_pubsub::Listener = {
             let (room, late) = (room.clone(), late.clone());
             Box::new(move |remote: sockeye_pubsub::Remote<'_>| {
+                if remote.channel == CHANNEL {
+                    // Another node's line: this node's history has the room's lines, so
+                    // a newcomer's welcome has them even while Redis is away.
+                    if let Ok(line) = std::str::from_utf8(remote.payload) {
+                        lock(&room).remember(line);
+                    }
+                    return;
+                }
                 if remote.channel != presence::CHANNEL {
                     return;
                 }
@@ -463,7 +516,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             handle.clone(),
             listener,
         )?;
-        let (tx, rx) = channel();
+        let (tx, rx) = sync_channel(JOBS);
         let late = late.clone();
         let room = room.clone();
         std::thread::spawn(move || redis_side(&url, &rx, &late, &room, node));
@@ -474,5 +527,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("chat: node {node:x} in the cluster through Redis");
         Ok(())
     };
-    demo::serve("chat", config, chat, &args, &late, on_bound)
+    let served = demo::serve("chat", config, chat, &args, &late, on_bound);
+    // Every member is gone (their leaves went out as events): the node's presence list
+    // leaves Redis too, so a node that missed those events does not list them until
+    // the list's expiry.
+    if let Some(c) = cluster.get() {
+        let (done, said) = channel();
+        let _ = c.jobs.lock().map(|tx| tx.try_send(Job::Goodbye(done)));
+        let _ = said.recv_timeout(Duration::from_secs(2));
+    }
+    served
 }

@@ -8,7 +8,10 @@
 //! - **Snapshots.** Each node keeps its whole list in a Redis hash
 //!   (`sockeye:chat:presence:NODE`: field `v` the version, `m:CONN` each member's
 //!   `SESSION NAME`), rewritten when it changed and kept alive with a 10 s expiry
-//!   refreshed every 2 s, and reads every other node's hash every 2 s.
+//!   refreshed every 2 s, and reads every other node's hash every 2 s. The nodes are
+//!   found in a set (`sockeye:chat:nodes`), not by scanning the keyspace; a node leaves
+//!   it when it stops, or when another finds its hash expired (a node put back in its
+//!   set every period, so a removal that raced its write is undone).
 //!
 //! The version orders the two per node: an event or snapshot older than what was
 //! applied is ignored, so a snapshot read just before an event's write cannot undo it.
@@ -40,6 +43,7 @@ const TTL_SECS: u64 = 10;
 /// (its first hash may not be written yet).
 const QUIET: Duration = Duration::from_secs(3);
 const KEY_PREFIX: &str = "sockeye:chat:presence:";
+const NODES: &str = "sockeye:chat:nodes";
 /// The longest session id a page may give.
 const MAX_SID: usize = 64;
 
@@ -257,35 +261,44 @@ pub(crate) fn write(
             .ignore();
     }
     pipe.expire(&key, TTL_SECS as i64).ignore();
+    pipe.sadd(NODES, format!("{node:016x}")).ignore();
     pipe.query(con)
 }
 
-/// Refreshes the expiry of this node's hash; false if the hash is gone (Redis lost it).
+/// Refreshes the expiry of this node's hash (and its place in the set of nodes); false
+/// if the hash is gone (Redis lost it).
 pub(crate) fn refresh(con: &mut redis::Connection, node: u64) -> redis::RedisResult<bool> {
-    redis::cmd("EXPIRE")
-        .arg(format!("{KEY_PREFIX}{node:016x}"))
-        .arg(TTL_SECS)
+    let (kept,): (bool,) = redis::pipe()
+        .expire(format!("{KEY_PREFIX}{node:016x}"), TTL_SECS as i64)
+        .sadd(NODES, format!("{node:016x}"))
+        .ignore()
+        .query(con)?;
+    Ok(kept)
+}
+
+/// Takes this node's list out of Redis (it is stopping).
+pub(crate) fn remove(con: &mut redis::Connection, node: u64) -> redis::RedisResult<()> {
+    redis::pipe()
+        .atomic()
+        .del(format!("{KEY_PREFIX}{node:016x}"))
+        .ignore()
+        .srem(NODES, format!("{node:016x}"))
+        .ignore()
         .query(con)
 }
 
-/// Every other node's list.
+/// Every other node's list; a node in the set whose hash expired is taken out of it.
 pub(crate) fn read(con: &mut redis::Connection, own: u64) -> redis::RedisResult<Snapshot> {
-    let keys: Vec<String> = con
-        .scan_match::<_, String>(format!("{KEY_PREFIX}*"))?
-        .collect::<Result<_, _>>()?;
-    let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
-        let Some(node) = key
-            .strip_prefix(KEY_PREFIX)
-            .and_then(|n| u64::from_str_radix(n, 16).ok())
-        else {
+    let nodes: Vec<String> = con.smembers(NODES)?;
+    let mut out = Vec::with_capacity(nodes.len());
+    for id in nodes {
+        let Some(node) = u64::from_str_radix(&id, 16).ok().filter(|&n| n != own) else {
             continue;
         };
-        if node == own {
-            continue;
-        }
-        let fields: BTreeMap<String, String> = redis::cmd("HGETALL").arg(&key).query(con)?;
+        let key = format!("{KEY_PREFIX}{id}");
+        let fields: BTreeMap<String, String> = con.hgetall(&key)?;
         let Some(version) = fields.get("v").and_then(|v| v.parse().ok()) else {
+            let () = con.srem(NODES, &id)?;
             continue;
         };
         let members = fields

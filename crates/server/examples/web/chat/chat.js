@@ -84,9 +84,9 @@ const chat = connect("/chat", {
     if (m.type === "welcome") {
       me = m.you;
       sessionStorage.setItem("nick", me);
-      log.replaceChildren();
-      shown.clear();
-      m.history.forEach(line);
+      // Merged, not replaced: after a reconnect the page keeps what it has shown (the
+      // new node's history may lack lines, if Redis is away).
+      merge(m.history);
       add("notice", [["span", `you joined as ${me}`]]);
       presence(m.members);
       $("join").hidden = true;
