@@ -381,11 +381,11 @@ fn run_round(d: &Drive<'_>) -> Round {
                     }
                 }
                 ClientEvent::Text(t) => {
-                    // serde_json writes keys in order: a welcome starts with "history", a
-                    // live line with "id" (a history message, with "lines", is skipped).
-                    if t.starts_with("{\"history\"") {
+                    // By the type's text, not by parsing every message (the load
+                    // generator must not be the bottleneck) and not by key order.
+                    if t.contains("\"type\":\"welcome\"") {
                         *w = true;
-                    } else if subscriber && t.starts_with("{\"id\"") {
+                    } else if subscriber && t.contains("\"type\":\"line\"") {
                         // "text":"t<micros>"
                         if let Some(us) = t
                             .split("\"text\":\"t")
