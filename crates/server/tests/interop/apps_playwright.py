@@ -13,6 +13,7 @@ with measurements. Any failed check raises, and the process exits non-zero.
 """
 
 import json
+import re
 import shutil
 import os
 import signal
@@ -250,6 +251,9 @@ def ticker(browser, ex):
     # Loose on purpose (headless Chromium on a busy 2-core machine shows ~160 ms p99):
     # what it catches is a queue, which would show seconds.
     assert st["p99"] < 1000, f"latency p99 {st['p99']} ms on loopback"
+    # What a person reads: the page shows them, in milliseconds.
+    for cell in ("#p50", "#p99"):
+        expect(a.locator(cell)).to_have_text(re.compile(r"^[0-9.]+ ms$"))
     check("each update's end-to-end latency is shown (p50 and p99)")
 
     a.locator('tr[data-symbol="COHO"] input').uncheck()
