@@ -77,7 +77,7 @@ impl<'a> Core<'a> {
             Err(refused) => {
                 // §4.2.1: "the server MUST stop processing the client's handshake and return
                 // an HTTP response with an appropriate error code".
-                refused.write_response(&mut self.out.buf);
+                refused.write_response(self.out.buf());
                 *self.phase = self.closing(now);
                 Err(Error::Request(refused))
             }
@@ -204,9 +204,9 @@ impl Driver {
             crate::deflate::server_answer(self.config.deflate.as_ref(), &request, accept);
         #[cfg(feature = "deflate")]
         let accept = negotiated.as_ref().map_or(accept, |(a, _)| a);
-        if let Err(e) = request.accept_with(accept, &mut self.out.buf) {
+        if let Err(e) = request.accept_with(accept, self.out.buf()) {
             if let Ok(reject) = Reject::new(500) {
-                reject.write(&mut self.out.buf);
+                reject.write(self.out.buf());
             }
             self.phase = self.closing(now);
             return Err(Error::Accept(e));
@@ -230,7 +230,7 @@ impl Driver {
     /// [`Error::NoRequest`] without a pending request.
     pub fn reject(&mut self, reject: &Reject, now: Instant) -> Result<(), Error> {
         self.take_request()?;
-        reject.write(&mut self.out.buf);
+        reject.write(self.out.buf());
         self.phase = self.closing(now);
         Ok(())
     }
@@ -243,7 +243,7 @@ impl Driver {
     /// [`Error::NoRequest`] without a pending request.
     pub fn refuse(&mut self, error: &RequestError, now: Instant) -> Result<(), Error> {
         self.take_request()?;
-        error.write_response(&mut self.out.buf);
+        error.write_response(self.out.buf());
         self.phase = self.closing(now);
         Ok(())
     }
@@ -262,7 +262,7 @@ impl Driver {
         let Some(request) = a.http.take() else {
             return Err(Error::NoRequest);
         };
-        response.write_for(request.method(), &mut self.out.buf);
+        response.write_for(request.method(), self.out.buf());
         self.phase = self.closing(now);
         Ok(())
     }

@@ -103,4 +103,5 @@ pub use driver::{Driver, Rejection, Stage};
 pub use error::Error;
 pub use event::{Event, Recv};
 pub use outbox::{Outbox, SendError, Sent};
+pub use output::OutputBuffer;
 pub use shared::SharedFrame;

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use sockeye_proto::{CloseCode, MessageKind, Role, Sender};
 
 use crate::DriverConfig;
-use crate::output::Output;
+use crate::output::Boxed;
 
 /// The longest frame header (and masking key), counted when checking room for a message.
 const FRAME_OVERHEAD: usize = 14;
@@ -104,7 +104,7 @@ impl Waiting {
 #[derive(Debug)]
 pub(crate) struct Parts<'a> {
     pub(crate) sender: &'a mut Sender,
-    pub(crate) out: &'a mut Output,
+    pub(crate) out: &'a mut Boxed,
     pub(crate) waiting: &'a mut Waiting,
     /// Set when an overflow closes the connection (1008).
     pub(crate) failure: &'a mut Option<CloseCode>,
@@ -164,8 +164,12 @@ impl<'a> Outbox<'a> {
         fin: bool,
     ) -> Result<Sent, SendError> {
         let sent = self.send_with(data.len(), |s, out| s.send_fragment(kind, data, fin, out))?;
-        if fin && let Some(p) = &mut self.parts {
-            p.waiting.drain_into(&mut p.out.buf);
+        // Only with frames waiting: an idle connection keeps no output box.
+        if fin
+            && let Some(p) = &mut self.parts
+            && p.waiting.bytes() > 0
+        {
+            p.waiting.drain_into(p.out.buf());
         }
         Ok(sent)
     }
@@ -193,8 +197,9 @@ impl<'a> Outbox<'a> {
             p.waiting.push(frame);
         } else {
             // Frames the connection queued itself (pongs) answer earlier input: first.
-            p.sender.poll_transmit(&mut p.out.buf);
-            sockeye_proto::extend_payload(&mut p.out.buf, frame);
+            let out = p.out.buf();
+            p.sender.poll_transmit(out);
+            sockeye_proto::extend_payload(out, frame);
         }
         Ok(self.status())
     }
@@ -229,7 +234,7 @@ impl<'a> Outbox<'a> {
             return Err(SendError::Closed);
         };
         p.sender
-            .close(code, reason, p.now, &mut p.out.buf)
+            .close(code, reason, p.now, p.out.buf())
             .map_err(refusal)?;
         p.waiting.clear();
         Ok(())
@@ -278,7 +283,7 @@ impl<'a> Outbox<'a> {
         let Some(p) = &mut self.parts else {
             return Err(SendError::Closed);
         };
-        write(p.sender, &mut p.out.buf).map_err(refusal)?;
+        write(p.sender, p.out.buf()).map_err(refusal)?;
         Ok(self.status())
     }
 
@@ -303,7 +308,7 @@ impl<'a> Outbox<'a> {
                     CloseCode::POLICY_VIOLATION,
                     "output buffer overflow",
                     p.now,
-                    &mut p.out.buf,
+                    p.out.buf(),
                 )
                 .is_ok()
             {

@@ -46,37 +46,139 @@ impl Output {
         *self = Self::default();
     }
 
-    /// Takes `spare` as the buffer if this one is empty and has no capacity (a front end's
-    /// buffer lent to the connection it works on, so idle connections own none).
-    pub(crate) fn lend(&mut self, spare: &mut Vec<u8>) {
-        if self.buf.capacity() == 0 {
-            spare.clear();
-            core::mem::swap(&mut self.buf, spare);
-            self.pos = 0;
-        }
-    }
-
-    /// If nothing is queued, gives the larger of the two buffers to `spare` and keeps none.
-    pub(crate) fn reclaim(&mut self, spare: &mut Vec<u8>) {
-        if self.is_empty() && self.buf.capacity() > 0 {
-            if self.buf.capacity() > spare.capacity() {
-                core::mem::swap(&mut self.buf, spare);
-            }
-            spare.clear();
-            self.buf = Vec::new();
-            self.pos = 0;
-        }
-    }
-
     /// Heap bytes held.
     pub(crate) fn capacity(&self) -> usize {
         self.buf.capacity()
     }
 }
 
+/// A connection's output behind one pointer: an idle connection (nothing queued, no
+/// buffer lent) holds 8 bytes here instead of 32. Written bytes that leave the buffer
+/// without capacity drop the box with it.
+#[derive(Debug, Default)]
+pub(crate) struct Boxed(Option<Box<Output>>);
+
+impl Boxed {
+    pub(crate) fn pending(&self) -> &[u8] {
+        self.0.as_deref().map_or(&[], Output::pending)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.as_deref().map_or(0, Output::len)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.0.as_deref().map_or(0, Output::capacity)
+    }
+
+    /// The buffer to frame into (a box is made on the first write that has none).
+    pub(crate) fn buf(&mut self) -> &mut Vec<u8> {
+        &mut self.0.get_or_insert_with(Box::default).buf
+    }
+
+    /// The output, if there is a box: for code that works on an [`Output`] (TLS).
+    pub(crate) fn get_mut(&mut self) -> Option<&mut Output> {
+        self.0.as_deref_mut()
+    }
+
+    /// Drops the box once it holds neither bytes nor a buffer.
+    pub(crate) fn tidy(&mut self) {
+        if self
+            .0
+            .as_deref()
+            .is_some_and(|o| o.is_empty() && o.capacity() == 0)
+        {
+            self.0 = None;
+        }
+    }
+
+    pub(crate) fn advance(&mut self, n: usize, keep_capacity: usize) {
+        if let Some(o) = self.0.as_deref_mut() {
+            o.advance(n, keep_capacity);
+        }
+        self.tidy();
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.0 = None;
+    }
+
+    /// Takes `spare`'s buffer (box and all) if this output has none.
+    pub(crate) fn lend(&mut self, spare: &mut OutputBuffer) {
+        if self.capacity() == 0
+            && let Some(mut lent) = spare.0.take()
+        {
+            lent.buf.clear();
+            lent.pos = 0;
+            self.0 = Some(lent);
+        }
+    }
+
+    /// If nothing is queued, gives the larger of the two buffers to `spare` and keeps none.
+    pub(crate) fn reclaim(&mut self, spare: &mut OutputBuffer) {
+        if !self.is_empty() || self.capacity() == 0 {
+            return;
+        }
+        if let Some(mut mine) = self.0.take()
+            && mine.capacity() > spare.capacity()
+        {
+            mine.buf.clear();
+            mine.pos = 0;
+            spare.0 = Some(mine);
+        }
+    }
+}
+
+/// An output buffer a front end owns and lends to the connection it works on
+/// ([`Driver::lend_buffer`](crate::Driver::lend_buffer)), so that idle connections own
+/// none: one per event loop (or thread) serves all its connections.
+#[derive(Debug, Default)]
+pub struct OutputBuffer(Option<Box<Output>>);
+
+impl OutputBuffer {
+    /// An empty buffer (it allocates once a connection writes into it).
+    pub const fn new() -> Self {
+        Self(None)
+    }
+
+    /// Heap bytes it holds (its buffer's capacity).
+    pub fn capacity(&self) -> usize {
+        self.0.as_deref().map_or(0, Output::capacity)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boxed_holds_nothing_when_idle_and_lends_without_allocating() {
+        assert_eq!(size_of::<Boxed>(), 8);
+        let mut out = Boxed::default();
+        let mut spare = OutputBuffer::new();
+        out.lend(&mut spare); // nothing to lend yet
+        out.buf().extend_from_slice(&[1; 100]);
+        out.advance(100, 0);
+        assert!(out.0.is_none(), "drained without capacity kept: no box");
+        out.buf().extend_from_slice(&[2; 5000]);
+        out.advance(5000, usize::MAX);
+        out.reclaim(&mut spare);
+        assert!(out.0.is_none() && spare.capacity() >= 5000);
+        // Lent to another connection: the same box, no new allocation.
+        let lent = spare.0.as_deref().map(core::ptr::from_ref);
+        let mut other = Boxed::default();
+        other.lend(&mut spare);
+        assert_eq!(other.0.as_deref().map(core::ptr::from_ref), lent);
+        assert!(spare.0.is_none());
+        // Not drained: the connection keeps it, and the front end's spare stays empty.
+        other.buf().extend_from_slice(&[3; 10]);
+        other.reclaim(&mut spare);
+        assert_eq!((other.len(), spare.capacity()), (10, 0));
+    }
 
     #[test]
     fn drains_compacts_and_releases() {
@@ -94,17 +196,16 @@ mod tests {
     }
 
     #[test]
-    fn lend_and_reclaim_keep_the_larger_buffer_outside() {
-        let mut out = Output::default();
-        let mut spare = Vec::with_capacity(4096);
-        out.lend(&mut spare);
-        assert_eq!((out.capacity(), spare.capacity()), (4096, 0));
-        out.buf.extend_from_slice(&[0; 10_000]);
-        out.reclaim(&mut spare); // not drained: kept
-        assert!(out.capacity() >= 10_000);
-        out.advance(10_000, usize::MAX);
+    fn reclaim_keeps_the_larger_buffer_outside() {
+        let mut spare = OutputBuffer::new();
+        let mut out = Boxed::default();
+        out.buf().reserve(4096);
         out.reclaim(&mut spare);
-        assert_eq!(out.capacity(), 0);
-        assert!(spare.capacity() >= 10_000 && spare.is_empty());
+        assert!(out.0.is_none() && spare.capacity() >= 4096);
+        let mut small = Boxed::default();
+        small.buf().reserve(16);
+        small.reclaim(&mut spare);
+        assert!(small.0.is_none(), "the smaller one is dropped");
+        assert!(spare.capacity() >= 4096, "the larger one stays the spare");
     }
 }

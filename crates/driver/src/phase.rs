@@ -9,7 +9,7 @@ use sockeye_proto::{CloseCode, Connection, MaskSource};
 
 use crate::closed::Closed;
 use crate::outbox::{Parts, Waiting};
-use crate::output::Output;
+use crate::output::Boxed;
 use crate::{DriverConfig, Outbox};
 
 #[derive(Debug)]
@@ -141,7 +141,7 @@ impl Open {
 
     pub(crate) fn outbox<'a>(
         &'a mut self,
-        out: &'a mut Output,
+        out: &'a mut Boxed,
         config: &'a DriverConfig,
         now: Instant,
     ) -> Outbox<'a> {

@@ -58,6 +58,6 @@ mod tests {
         let conn = size_of::<Conn<()>>();
         let driver = size_of::<Driver>();
         println!("Conn<()> = {conn} bytes (driver {driver})");
-        assert!(conn <= 112, "Conn<()> grew to {conn} bytes");
+        assert!(conn <= 88, "Conn<()> grew to {conn} bytes");
     }
 }

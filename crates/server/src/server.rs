@@ -113,7 +113,7 @@ impl Server {
                 conns: Slab::new(),
                 timers: Timers::default(),
                 read_buf: vec![0; config.read_buffer_size],
-                scratch: Vec::new(),
+                scratch: sockeye_driver::OutputBuffer::new(),
                 handler: handler.clone(),
                 config: config.clone(),
                 // Each loop its own: its own shared compressor.

@@ -49,7 +49,7 @@ pub(crate) struct Worker<H: Handler> {
     pub(crate) read_buf: Vec<u8>,
     /// The loop's output buffer, lent to the connection being processed when that
     /// connection has none (so an idle connection owns no output buffer).
-    pub(crate) scratch: Vec<u8>,
+    pub(crate) scratch: sockeye_driver::OutputBuffer,
     pub(crate) handler: Arc<H>,
     pub(crate) config: Arc<ServerConfig>,
     pub(crate) driver_config: Arc<DriverConfig>,
@@ -336,7 +336,7 @@ impl<H: Handler> Worker<H> {
         }
         conn.driver.reclaim_buffer(&mut self.scratch);
         if self.scratch.capacity() > MAX_SCRATCH_CAPACITY {
-            self.scratch = Vec::new();
+            self.scratch = sockeye_driver::OutputBuffer::new();
         }
         let want_write = conn.driver.wants_write();
         if want_write != conn.write_interest {

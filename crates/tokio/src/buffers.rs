@@ -15,7 +15,7 @@
 use std::cell::{Cell, RefCell};
 
 use bytes::BytesMut;
-use sockeye_driver::Driver;
+use sockeye_driver::{Driver, OutputBuffer};
 
 /// The size of a new read buffer: what one `poll_read` may bring at most (the mio server
 /// reads 64 KiB too).
@@ -26,7 +26,7 @@ pub(crate) const MIN_READ: usize = 16 << 10;
 
 thread_local! {
     static READ: RefCell<Option<BytesMut>> = const { RefCell::new(None) };
-    static OUTPUT: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    static OUTPUT: Cell<OutputBuffer> = const { Cell::new(OutputBuffer::new()) };
 }
 
 /// This thread's read buffer: empty, with room for at least [`MIN_READ`] bytes. Give it

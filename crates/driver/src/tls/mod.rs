@@ -142,7 +142,10 @@ impl Driver {
     pub(crate) fn tls_output(&mut self) -> Option<&[u8]> {
         let layer = self.tls.as_deref_mut()?;
         let closing = matches!(self.phase, Phase::Closing(_));
-        layer.flush(&mut self.out, closing, self.config.keep_output_capacity);
+        let mut none = crate::output::Output::default();
+        let out = self.out.get_mut().unwrap_or(&mut none);
+        layer.flush(out, closing, self.config.keep_output_capacity);
+        self.out.tidy();
         layer.release_idle();
         Some(layer.wire.pending())
     }
