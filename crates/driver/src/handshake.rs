@@ -132,32 +132,23 @@ impl<'a> Core<'a> {
                         }
                     }
                 };
-                let open = Open::new(ws, Some(accepted), now);
+                let open = Open::new(ws, now);
                 #[cfg(feature = "deflate")]
                 let open = open.with_deflate(params);
                 *self.phase = Phase::Open(Box::new(open));
                 let Phase::Open(open) = self.phase else {
                     return Err(Error::HandshakeEof);
                 };
-                let Open {
-                    ws,
-                    rare,
-                    waiting,
-                    failure,
-                    ..
-                } = &mut **open;
-                let protocol = rare
-                    .as_deref()
-                    .and_then(|r| r.accepted.as_ref())
-                    .and_then(|a| a.protocol());
+                let Open { ws, rare, .. } = &mut **open;
+                let ends = self.ends.get_or_insert_with(Box::default);
+                let protocol = ends.accepted.insert(accepted).protocol();
                 Ok(Recv {
                     consumed,
                     event: Some(Event::Open { protocol }),
                     outbox: Outbox::new(crate::outbox::Parts {
                         sender: ws.sender(),
                         out: self.out,
-                        waiting,
-                        failure,
+                        rare,
                         config: self.config,
                         now,
                     }),
@@ -216,7 +207,7 @@ impl Driver {
         let params = negotiated.map(|(_, params)| params);
         #[cfg(feature = "deflate")]
         let ws = crate::deflate::install(self.config.deflate.as_ref(), ws, params);
-        let open = Open::new(ws, None, now);
+        let open = Open::new(ws, now);
         #[cfg(feature = "deflate")]
         let open = open.with_deflate(params);
         self.phase = Phase::Open(Box::new(open));

@@ -15,6 +15,7 @@ use sockeye_proto::{CloseCode, MessageKind, Role, Sender};
 
 use crate::DriverConfig;
 use crate::output::Boxed;
+use crate::phase::Rare;
 
 /// The longest frame header (and masking key), counted when checking room for a message.
 const FRAME_OVERHEAD: usize = 14;
@@ -105,11 +106,27 @@ impl Waiting {
 pub(crate) struct Parts<'a> {
     pub(crate) sender: &'a mut Sender,
     pub(crate) out: &'a mut Boxed,
-    pub(crate) waiting: &'a mut Waiting,
-    /// Set when an overflow closes the connection (1008).
-    pub(crate) failure: &'a mut Option<CloseCode>,
+    /// The open phase's rare parts: the pre-framed messages waiting for a fragmented
+    /// message to end, and the failure an overflow records (1008).
+    pub(crate) rare: &'a mut Option<Box<Rare>>,
     pub(crate) config: &'a DriverConfig,
     pub(crate) now: Instant,
+}
+
+impl Parts<'_> {
+    fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    fn waiting_bytes(&self) -> usize {
+        self.rare.as_ref().map_or(0, |r| r.waiting.bytes())
+    }
+
+    fn clear_waiting(&mut self) {
+        if let Some(r) = self.rare.as_deref_mut() {
+            r.waiting.clear();
+        }
+    }
 }
 
 /// The sending side of an open connection: from [`Recv::outbox`](crate::Recv) while an
@@ -167,9 +184,10 @@ impl<'a> Outbox<'a> {
         // Only with frames waiting: an idle connection keeps no output box.
         if fin
             && let Some(p) = &mut self.parts
-            && p.waiting.bytes() > 0
+            && let Some(rare) = p.rare.as_deref_mut()
+            && rare.waiting.bytes() > 0
         {
-            p.waiting.drain_into(p.out.buf());
+            rare.waiting.drain_into(p.out.buf());
         }
         Ok(sent)
     }
@@ -194,7 +212,7 @@ impl<'a> Outbox<'a> {
             return Err(SendError::Closed);
         };
         if p.sender.is_fragmenting() {
-            p.waiting.push(frame);
+            p.rare_mut().waiting.push(frame);
         } else {
             // Frames the connection queued itself (pongs) answer earlier input: first.
             let out = p.out.buf();
@@ -236,7 +254,7 @@ impl<'a> Outbox<'a> {
         p.sender
             .close(code, reason, p.now, p.out.buf())
             .map_err(refusal)?;
-        p.waiting.clear();
+        p.clear_waiting();
         Ok(())
     }
 
@@ -250,7 +268,7 @@ impl<'a> Outbox<'a> {
     pub fn close_with_error(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
         self.close(code, reason)?;
         if let Some(p) = &mut self.parts {
-            p.failure.get_or_insert(code);
+            p.rare_mut().failure.get_or_insert(code);
         }
         Ok(())
     }
@@ -259,7 +277,7 @@ impl<'a> Outbox<'a> {
     pub fn queued(&self) -> usize {
         self.parts
             .as_ref()
-            .map_or(0, |p| p.out.len().saturating_add(p.waiting.bytes()))
+            .map_or(0, |p| p.out.len().saturating_add(p.waiting_bytes()))
     }
 
     /// Whether data may be sent (open, no close sent or received).
@@ -312,8 +330,10 @@ impl<'a> Outbox<'a> {
                 )
                 .is_ok()
             {
-                p.failure.get_or_insert(CloseCode::POLICY_VIOLATION);
-                p.waiting.clear();
+                p.rare_mut()
+                    .failure
+                    .get_or_insert(CloseCode::POLICY_VIOLATION);
+                p.clear_waiting();
             }
         }
         Err(SendError::Full)

@@ -56,20 +56,16 @@ impl<'a> Core<'a> {
         let Open {
             ws,
             rare,
-            peer_first,
-            failure,
-            waiting,
             now: latest,
-            ..
         } = &mut **open;
         *latest = now;
         let we_had_not_closed = ws.state() == sockeye_proto::State::Open;
         match ws.recv(input, now) {
             Ok(r) => {
                 if let Some(sockeye_proto::Event::Close { code, reason }) = r.event {
-                    rare.get_or_insert_with(Box::default).peer_close =
-                        Some((code, reason.to_owned()));
-                    *peer_first = we_had_not_closed;
+                    let rare = rare.get_or_insert_with(Box::default);
+                    rare.peer_close = Some((code, reason.to_owned()));
+                    rare.peer_first = we_had_not_closed;
                 }
                 Ok(Recv {
                     consumed: r.consumed,
@@ -77,8 +73,7 @@ impl<'a> Core<'a> {
                     outbox: Outbox::new(Parts {
                         sender: r.sender,
                         out: self.out,
-                        waiting,
-                        failure,
+                        rare,
                         config: self.config,
                         now,
                     }),
@@ -86,7 +81,9 @@ impl<'a> Core<'a> {
             }
             Err(e) => {
                 // §7.1.7: the close frame with the RFC's code is queued in the connection.
-                failure.get_or_insert(e.close_code().unwrap_or(CloseCode::PROTOCOL_ERROR));
+                let rare = rare.get_or_insert_with(Box::default);
+                rare.failure
+                    .get_or_insert(e.close_code().unwrap_or(CloseCode::PROTOCOL_ERROR));
                 Err(Error::Protocol(e))
             }
         }

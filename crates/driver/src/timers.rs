@@ -54,8 +54,7 @@ impl Driver {
             Phase::Open(open) => {
                 open.now = now;
                 if let Err(e) = open.ws.handle_timeout(now) {
-                    open.failure
-                        .get_or_insert(e.close_code().unwrap_or(CloseCode::ABNORMAL));
+                    open.fail(e.close_code().unwrap_or(CloseCode::ABNORMAL));
                     self.advance();
                     return Err(Error::Protocol(e));
                 }
@@ -85,11 +84,10 @@ impl Driver {
             }
             Phase::Open(open) => {
                 open.now = now;
-                open.peer_eof = true;
+                open.rare_mut().peer_eof = true;
                 let result = open.ws.recv_eof();
                 if let Err(e) = result {
-                    open.failure
-                        .get_or_insert(e.close_code().unwrap_or(CloseCode::ABNORMAL));
+                    open.fail(e.close_code().unwrap_or(CloseCode::ABNORMAL));
                 }
                 self.advance();
                 result.map_err(Error::Protocol)
