@@ -42,6 +42,7 @@ impl Output {
     }
 
     /// Drops everything queued and the buffer (the transport is gone).
+    #[cfg(feature = "tls")]
     pub(crate) fn clear(&mut self) {
         *self = Self::default();
     }
@@ -81,6 +82,7 @@ impl Boxed {
     }
 
     /// The output, if there is a box: for code that works on an [`Output`] (TLS).
+    #[cfg(feature = "tls")]
     pub(crate) fn get_mut(&mut self) -> Option<&mut Output> {
         self.0.as_deref_mut()
     }

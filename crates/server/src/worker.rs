@@ -210,7 +210,7 @@ impl<H: Handler> Worker<H> {
             }
             let _ = stream.set_nodelay(true);
             let driver = Driver::server(self.driver_config.clone(), now);
-            let (slot, _) = self.conns.insert_with(|_, _| Conn::new(stream, driver));
+            let (slot, _) = self.conns.insert_with(|_, g| Conn::new(stream, driver, g));
             shared.connections.fetch_add(1, Ordering::Relaxed);
             let registered = match self.conns.get_mut(slot) {
                 Some(conn) => self
