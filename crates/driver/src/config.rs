@@ -68,9 +68,8 @@ pub struct DriverConfig {
     pub linger_timeout: Duration,
     /// Output buffer capacity kept once everything queued was written; a larger buffer is
     /// released. Default 64 KiB. A front end that lends one buffer to every connection
-    /// ([`Driver::lend_buffer`](crate::Driver::lend_buffer)) takes a written buffer back
-    /// with [`Driver::reclaim_buffer`](crate::Driver::reclaim_buffer), so what is kept
-    /// here returns to it rather than staying with an idle connection.
+    /// ([`Driver::lend_buffer`](crate::Driver::lend_buffer)) sets 0. Under TLS it also
+    /// bounds the ciphertext buffer, which is never lent.
     pub keep_output_capacity: usize,
     /// permessage-deflate (RFC 7692): a server accepts it, a client offers it. `None`
     /// turns it off. Default [`DeflateConfig::no_idle_state`](crate::DeflateConfig::no_idle_state).

@@ -111,6 +111,7 @@ impl Boxed {
 
     /// Takes `spare`'s buffer (box and all) if this output has none.
     pub(crate) fn lend(&mut self, spare: &mut OutputBuffer) {
+        self.tidy();
         if self.capacity() == 0
             && let Some(mut lent) = spare.0.take()
         {
@@ -122,6 +123,8 @@ impl Boxed {
 
     /// If nothing is queued, gives the larger of the two buffers to `spare` and keeps none.
     pub(crate) fn reclaim(&mut self, spare: &mut OutputBuffer) {
+        // An empty box left by a write that was refused after it was made.
+        self.tidy();
         if !self.is_empty() || self.capacity() == 0 {
             return;
         }

@@ -347,30 +347,34 @@ fn redis_side(url: &str, jobs: &Receiver<Job>, late: &demo::LateHandle, room: &S
         // The last job: nothing may write the presence list again once it is removed.
         let goodbye = matches!(job, Some(Job::Goodbye(_)));
         // Jobs first; the presence work is due at its period even while jobs keep coming.
-        let sync = !goodbye && Instant::now() >= next_sync;
+        let mut sync = !goodbye && Instant::now() >= next_sync;
         if sync {
             next_sync = Instant::now() + presence::PERIOD;
         }
+        let mut job = job;
+        // Each part is retried alone: a job that went through is not run again (a line
+        // stored twice) because the presence work after it failed.
         for _attempt in 0..2 {
             if con.is_none() {
                 con = connect(&client);
                 written = None;
             }
             let Some(c) = con.as_mut() else { break };
-            let done = job
-                .as_ref()
-                .map_or(Ok(()), |job| run(c, job, late, node))
-                .and_then(|()| {
-                    if sync {
-                        sync_presence(c, node, room, late, &mut written)
-                    } else {
-                        Ok(())
-                    }
-                });
-            if done.is_ok() {
-                break;
+            if let Some(j) = &job {
+                if run(c, j, late, node).is_err() {
+                    con = None;
+                    continue;
+                }
+                job = None;
             }
-            con = None;
+            if sync {
+                if sync_presence(c, node, room, late, &mut written).is_err() {
+                    con = None;
+                    continue;
+                }
+                sync = false;
+            }
+            break;
         }
         if goodbye {
             return;
@@ -450,9 +454,9 @@ fn run(
             Ok(())
         }
         Job::Goodbye(done) => {
-            let gone = presence::remove(c, node);
+            presence::remove(c, node)?;
             let _ = done.send(());
-            gone
+            Ok(())
         }
     }
 }
