@@ -54,8 +54,9 @@ impl Output {
 }
 
 /// A connection's output behind one pointer: an idle connection (nothing queued, no
-/// buffer lent) holds 8 bytes here instead of 32. Written bytes that leave the buffer
-/// without capacity drop the box with it.
+/// buffer lent) holds 8 bytes here instead of 32. A drained box, even one whose buffer
+/// was released, goes back to the front end at [`reclaim`](Self::reclaim), so a lending
+/// front end allocates no box per write.
 #[derive(Debug, Default)]
 pub(crate) struct Boxed(Option<Box<Output>>);
 
@@ -87,22 +88,10 @@ impl Boxed {
         self.0.as_deref_mut()
     }
 
-    /// Drops the box once it holds neither bytes nor a buffer.
-    pub(crate) fn tidy(&mut self) {
-        if self
-            .0
-            .as_deref()
-            .is_some_and(|o| o.is_empty() && o.capacity() == 0)
-        {
-            self.0 = None;
-        }
-    }
-
     pub(crate) fn advance(&mut self, n: usize, keep_capacity: usize) {
         if let Some(o) = self.0.as_deref_mut() {
             o.advance(n, keep_capacity);
         }
-        self.tidy();
     }
 
     pub(crate) fn clear(&mut self) {
@@ -111,7 +100,6 @@ impl Boxed {
 
     /// Takes `spare`'s buffer (box and all) if this output has none.
     pub(crate) fn lend(&mut self, spare: &mut OutputBuffer) {
-        self.tidy();
         if self.capacity() == 0
             && let Some(mut lent) = spare.0.take()
         {
@@ -121,15 +109,15 @@ impl Boxed {
         }
     }
 
-    /// If nothing is queued, gives the larger of the two buffers to `spare` and keeps none.
+    /// If nothing is queued, keeps no box: gives it to `spare` if that has none or a
+    /// smaller buffer (a drained box whose buffer was released still saves `spare` an
+    /// allocation), else drops it.
     pub(crate) fn reclaim(&mut self, spare: &mut OutputBuffer) {
-        // An empty box left by a write that was refused after it was made.
-        self.tidy();
-        if !self.is_empty() || self.capacity() == 0 {
+        if !self.is_empty() {
             return;
         }
         if let Some(mut mine) = self.0.take()
-            && mine.capacity() > spare.capacity()
+            && (spare.0.is_none() || mine.capacity() > spare.capacity())
         {
             mine.buf.clear();
             mine.pos = 0;
@@ -168,7 +156,13 @@ mod tests {
         out.lend(&mut spare); // nothing to lend yet
         out.buf().extend_from_slice(&[1; 100]);
         out.advance(100, 0);
-        assert!(out.0.is_none(), "drained without capacity kept: no box");
+        assert_eq!(out.capacity(), 0, "drained: no buffer kept");
+        // The drained box goes to the front end, for the next write of any connection.
+        let drained = out.0.as_deref().map(core::ptr::from_ref);
+        out.reclaim(&mut spare);
+        assert!(out.0.is_none());
+        assert_eq!(spare.0.as_deref().map(core::ptr::from_ref), drained);
+        out.lend(&mut spare);
         out.buf().extend_from_slice(&[2; 5000]);
         out.advance(5000, usize::MAX);
         out.reclaim(&mut spare);

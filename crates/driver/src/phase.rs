@@ -69,8 +69,7 @@ impl core::fmt::Debug for Connecting {
 #[derive(Debug)]
 pub(crate) struct Open {
     pub(crate) ws: Connection,
-    /// The peer's close frame, the client's `101` and the permessage-deflate parameters:
-    /// boxed together, since most connections have none of them.
+    /// What few connections have, or what comes at the end ([`Rare`]).
     pub(crate) rare: Option<Box<Rare>>,
     /// The latest `now` given: starts the linger deadline when the connection ends in a
     /// call that takes no `now` ([`Driver::poll_output`]).

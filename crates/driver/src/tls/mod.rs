@@ -145,7 +145,6 @@ impl Driver {
         let mut none = crate::output::Output::default();
         let out = self.out.get_mut().unwrap_or(&mut none);
         layer.flush(out, closing, self.config.keep_output_capacity);
-        self.out.tidy();
         layer.release_idle();
         Some(layer.wire.pending())
     }
