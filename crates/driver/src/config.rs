@@ -66,10 +66,12 @@ pub struct DriverConfig {
     /// and reads (discarding) until the peer closes its side, so that the peer gets our
     /// last frames rather than a reset; this bounds that wait. Default 2 s.
     pub linger_timeout: Duration,
-    /// Output buffer capacity kept once everything queued was written; a larger buffer is
-    /// released. Default 64 KiB. A front end that lends one buffer to every connection
-    /// ([`Driver::lend_buffer`](crate::Driver::lend_buffer)) sets 0. Under TLS it also
-    /// bounds the ciphertext buffer, which is never lent.
+    /// Capacity a connection's own output buffer keeps once everything queued was
+    /// written; a larger buffer is released. Default 64 KiB. A front end that lends one
+    /// buffer to every connection ([`Driver::lend_buffer`](crate::Driver::lend_buffer))
+    /// sets 0, so that only the lent buffer (which goes back to the front end with its
+    /// capacity, up to [`OutputBuffer::MAX_KEPT`](crate::OutputBuffer::MAX_KEPT)) keeps
+    /// room. Under TLS it also bounds the ciphertext buffer, which is never lent.
     pub keep_output_capacity: usize,
     /// permessage-deflate (RFC 7692): a server accepts it, a client offers it. `None`
     /// turns it off. Default [`DeflateConfig::no_idle_state`](crate::DeflateConfig::no_idle_state).

@@ -3,12 +3,19 @@
 //! Written bytes are dropped from the front lazily: the buffer is cleared when everything
 //! was written, and compacted when more than half of it is already written, so a
 //! connection that never quite drains still holds at most about twice its queued bytes.
+//!
+//! A drained buffer of the connection's own is released above `keep_output_capacity`; a
+//! buffer the front end lent keeps its capacity, because it goes back to the front end at
+//! reclaim and serves the next connection's writes (releasing it made every write turn
+//! grow a new buffer from nothing: a `malloc` and several `realloc`s per turn).
 
 /// Bytes queued for the transport: `buf[pos..]`.
 #[derive(Debug, Default)]
 pub(crate) struct Output {
     pub(crate) buf: Vec<u8>,
     pos: usize,
+    /// Lent by the front end ([`Boxed::lend`]): its capacity is the front end's to keep.
+    lent: bool,
 }
 
 impl Output {
@@ -22,6 +29,7 @@ impl Output {
         self.buf.len().saturating_sub(self.pos)
     }
 
+    #[cfg(feature = "tls")]
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -32,7 +40,7 @@ impl Output {
         if self.pos == self.buf.len() {
             self.buf.clear();
             self.pos = 0;
-            if self.buf.capacity() > keep_capacity {
+            if !self.lent && self.buf.capacity() > keep_capacity {
                 self.buf = Vec::new();
             }
         } else if self.pos > self.buf.len() / 2 {
@@ -105,23 +113,28 @@ impl Boxed {
         {
             lent.buf.clear();
             lent.pos = 0;
+            lent.lent = true;
             self.0 = Some(lent);
         }
     }
 
     /// If nothing is queued, keeps no box: gives it to `spare` if that has none or a
     /// smaller buffer (a drained box whose buffer was released still saves `spare` an
-    /// allocation), else drops it.
+    /// allocation), else drops it. A buffer over [`OutputBuffer::MAX_KEPT`] is released
+    /// first, so one large message does not pin its size in the front end for good.
     pub(crate) fn reclaim(&mut self, spare: &mut OutputBuffer) {
         if !self.is_empty() {
             return;
         }
-        if let Some(mut mine) = self.0.take()
-            && (spare.0.is_none() || mine.capacity() > spare.capacity())
-        {
-            mine.buf.clear();
-            mine.pos = 0;
-            spare.0 = Some(mine);
+        if let Some(mut mine) = self.0.take() {
+            if mine.capacity() > OutputBuffer::MAX_KEPT {
+                mine.buf = Vec::new();
+            }
+            if spare.0.is_none() || mine.capacity() > spare.capacity() {
+                mine.buf.clear();
+                mine.pos = 0;
+                spare.0 = Some(mine);
+            }
         }
     }
 }
@@ -133,6 +146,10 @@ impl Boxed {
 pub struct OutputBuffer(Option<Box<Output>>);
 
 impl OutputBuffer {
+    /// The largest capacity a reclaimed buffer keeps (4 MiB); a larger one is released
+    /// at [`Driver::reclaim_buffer`](crate::Driver::reclaim_buffer).
+    pub const MAX_KEPT: usize = 4 << 20;
+
     /// An empty buffer (it allocates once a connection writes into it).
     pub const fn new() -> Self {
         Self(None)
@@ -177,6 +194,33 @@ mod tests {
         other.buf().extend_from_slice(&[3; 10]);
         other.reclaim(&mut spare);
         assert_eq!((other.len(), spare.capacity()), (10, 0));
+    }
+
+    #[test]
+    fn a_lent_buffer_keeps_its_capacity_for_the_front_end() {
+        let mut spare = OutputBuffer::new();
+        let mut out = Boxed::default();
+        out.buf().reserve(1000);
+        out.buf().extend_from_slice(&[1; 10]);
+        out.advance(10, 0);
+        assert_eq!(out.capacity(), 0, "the connection's own buffer is released");
+        spare.0 = Some(Box::new(Output {
+            buf: Vec::with_capacity(1000),
+            ..Output::default()
+        }));
+        out.lend(&mut spare);
+        out.buf().extend_from_slice(&[2; 10]);
+        out.advance(10, 0);
+        assert!(out.capacity() >= 1000, "lent: kept until reclaimed");
+        out.reclaim(&mut spare);
+        assert!(out.0.is_none() && spare.capacity() >= 1000);
+        // Too large to keep: the box comes back without its buffer.
+        out.lend(&mut spare);
+        out.buf().resize(OutputBuffer::MAX_KEPT + 1, 0);
+        out.advance(OutputBuffer::MAX_KEPT + 1, 0);
+        out.reclaim(&mut spare);
+        assert!(out.0.is_none() && spare.0.is_some());
+        assert_eq!(spare.capacity(), 0);
     }
 
     #[test]

@@ -36,9 +36,6 @@ pub(crate) const WAKER: Token = Token(usize::MAX - 1);
 /// Reads of a full read buffer from one connection in one turn before others get a go.
 const MAX_READS_PER_TURN: usize = 4;
 
-/// The loop keeps its shared output buffer up to this capacity between uses.
-const MAX_SCRATCH_CAPACITY: usize = 4 << 20;
-
 pub(crate) struct Worker<H: Handler> {
     pub(crate) ix: u16,
     pub(crate) poll: Poll,
@@ -335,9 +332,6 @@ impl<H: Handler> Worker<H> {
             return;
         }
         conn.driver.reclaim_buffer(&mut self.scratch);
-        if self.scratch.capacity() > MAX_SCRATCH_CAPACITY {
-            self.scratch = sockeye_driver::OutputBuffer::new();
-        }
         let want_write = conn.driver.wants_write();
         if want_write != conn.write_interest {
             let interest = if want_write {
