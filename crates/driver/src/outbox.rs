@@ -306,6 +306,7 @@ impl<'a> Outbox<'a> {
     }
 
     /// Checks that `len` more bytes fit; applies the overflow policy if not.
+    #[inline]
     fn room(&mut self, len: usize) -> Result<(), SendError> {
         let queued = self.queued();
         let Some(p) = &mut self.parts else {
@@ -318,6 +319,12 @@ impl<'a> Outbox<'a> {
         if queued.saturating_add(needed) <= p.config.max_write_buffer {
             return Ok(());
         }
+        Self::overflow(p)
+    }
+
+    /// Over [`DriverConfig::max_write_buffer`]: the overflow policy (out of the hot path).
+    #[cold]
+    fn overflow(p: &mut Parts<'_>) -> Result<(), SendError> {
         if p.config.overflow == crate::OverflowPolicy::Close {
             // §7.4.1 1008: "a message that violates its policy" — a peer that does not
             // read what it is sent.
@@ -339,6 +346,7 @@ impl<'a> Outbox<'a> {
         Err(SendError::Full)
     }
 
+    #[inline]
     fn status(&self) -> Sent {
         match &self.parts {
             Some(p) if self.queued() > p.config.write_high_water => Sent::AboveHighWater,

@@ -197,6 +197,26 @@ impl HeaderBytes {
     pub fn as_slice(&self) -> &[u8] {
         self.buf.get(..usize::from(self.len)).unwrap_or(&self.buf)
     }
+
+    /// The encoded bytes (what [`as_slice`](Self::as_slice) gives)
+    /// followed by zeroes up to [`MAX_HEADER_LEN`]: for a writer that copies a fixed size
+    /// and cuts back, which compiles to a few stores instead of a `memcpy` call of a
+    /// variable size (a measurable part of framing a small message).
+    ///
+    /// ```
+    /// # use sockeye_frame::{FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
+    /// let h = FrameHeader::new(true, Rsv::NONE, OpCode::Text, None, 5)?.encode();
+    /// let mut out = b"x".to_vec();
+    /// out.extend_from_slice(h.padded());
+    /// out.truncate(1 + h.len());
+    /// assert_eq!(out, [b'x', 0x81, 5]);
+    /// assert_eq!(h.padded().len(), MAX_HEADER_LEN);
+    /// # Ok::<(), sockeye_frame::Error>(())
+    /// ```
+    #[inline]
+    pub fn padded(&self) -> &[u8; MAX_HEADER_LEN] {
+        &self.buf
+    }
 }
 
 impl Deref for HeaderBytes {

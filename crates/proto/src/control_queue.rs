@@ -65,10 +65,16 @@ impl ControlQueue {
     }
 
     /// Moves everything pending to the end of `out`, releasing the queue's memory.
+    #[inline]
     pub(crate) fn drain_into(&mut self, out: &mut Vec<u8>) -> usize {
-        let Some(mut p) = self.0.take() else {
-            return 0;
-        };
+        match self.0.take() {
+            None => 0,
+            Some(mut p) => Self::drain_pending(&mut p, out),
+        }
+    }
+
+    /// The out-of-line part of [`drain_into`](Self::drain_into): something was pending.
+    fn drain_pending(p: &mut Pending, out: &mut Vec<u8>) -> usize {
         let n = p.bytes.len();
         if n > 0 {
             if out.is_empty() && out.capacity() < n {

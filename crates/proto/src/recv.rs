@@ -23,6 +23,7 @@ use crate::{Error, Event, MessageKind, Recv, Role, Sender, State, Violation};
 mod buf;
 mod control;
 mod decode;
+mod whole;
 
 pub(crate) use decode::Decoding;
 pub use decode::STREAM_CHUNK;
@@ -273,6 +274,8 @@ pub(crate) fn recv<'a>(
     let parse_config = ParseConfig::new()
         .allowed_rsv(tx.extension().map_or(Rsv::NONE, |e| e.rsv()))
         .max_payload_len(tx.config.max_frame_payload);
+    // A frame over either limit goes the general way, which fails it.
+    let whole_limit = tx.config.max_frame_payload.min(tx.config.max_message_size);
     let len = input.len();
     let mut pos = 0;
     let pending = 'found: {
@@ -291,6 +294,26 @@ pub(crate) fn recv<'a>(
             if !rx.in_frame {
                 if pos == len {
                     break Pending::Nothing;
+                }
+                if rx.hdr_len == 0
+                    && rx.msg.is_none()
+                    && let Some(w) = whole::whole_frame(&input[pos..], tx.role, whole_limit)
+                {
+                    let start = pos + w.header_len;
+                    pos = start + w.payload_len;
+                    if let Some(key) = w.key {
+                        apply_mask(&mut input[start..pos], key, 0);
+                    }
+                    if !tx.config.streaming {
+                        // UTF-8 is checked when the event is built.
+                        break message(w.kind, Loc::Input(start, pos));
+                    }
+                    // Streaming: the whole message is its own first and last chunk.
+                    if w.kind == MessageKind::Text && !crate::utf8::is_utf8(&input[start..pos]) {
+                        // §8.1: "MUST _Fail the WebSocket Connection_".
+                        return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
+                    }
+                    break Pending::Chunk(w.kind, Loc::Input(start, pos), true, true);
                 }
                 let header = if rx.hdr_len == 0 {
                     match parse_header(&input[pos..], &parse_config) {

@@ -20,6 +20,14 @@ pub(crate) struct Utf8Validator {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Invalid;
 
+/// Whether `bytes` is UTF-8, all at once (a whole message whose text is not needed as a
+/// `str`: a streamed message's only chunk). Short ASCII, the common small message, is
+/// settled by a word-at-a-time check; simdutf8 hands inputs this short to the standard
+/// library's validator, which costs more per byte.
+pub(crate) fn is_utf8(bytes: &[u8]) -> bool {
+    (bytes.len() < 64 && bytes.is_ascii()) || simdutf8::basic::from_utf8(bytes).is_ok()
+}
+
 /// How many bytes the character starting with `lead` has (for a valid lead byte).
 fn char_len(lead: u8) -> usize {
     match lead {
@@ -105,6 +113,27 @@ fn tail_start(piece: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_check_agrees_with_the_standard_library_short_and_long() {
+        let cases: [&[u8]; 8] = [
+            b"",
+            b"plain ascii",
+            "κόσμε".as_bytes(),
+            b"\xff",
+            b"ascii then \xc3",
+            b"\xed\xa0\x80", // a surrogate
+            &[b'a'; 100],
+            &[0x80; 70],
+        ];
+        for bytes in cases {
+            assert_eq!(
+                is_utf8(bytes),
+                core::str::from_utf8(bytes).is_ok(),
+                "{bytes:?}"
+            );
+        }
+    }
 
     fn chunked(bytes: &[u8], size: usize) -> Result<(), Invalid> {
         let mut v = Utf8Validator::default();

@@ -1,5 +1,7 @@
 //! Property tests: messages fragmented at random, with pings in between, fed in random
 //! pieces, arrive exactly as sent; one injected fault gives exactly the RFC's close code.
+//! Pieces of 1 to 40 bytes put some frames whole in one piece (the receive path's
+//! shortcut, `recv/whole.rs`) and split others (its general path), in both modes.
 
 use std::time::Instant;
 
@@ -249,6 +251,7 @@ proptest! {
         fault in fault(),
         key in any::<[u8; 4]>(),
         chunks in proptest::collection::vec(1usize..40, 1..8),
+        streaming in any::<bool>(),
     ) {
         let (mut wire, expected, _) = build(&before, key);
         let (bad, code) = fault.wire(key);
@@ -256,11 +259,12 @@ proptest! {
         // Valid traffic after the fault must be ignored.
         wire.extend(raw_frame(0x81, Some(key), b"after"));
         let now = Instant::now();
-        let mut server = Connection::server(config(false), now);
+        let mut server = Connection::server(config(streaming), now);
         let seen = feed(&mut server, &wire, &chunks, now);
         let err = seen.error.expect("fails");
         prop_assert_eq!(err.close_code().map(|c| c.as_u16()), Some(code));
-        prop_assert_eq!(seen.events, expected);
+        let events = if streaming { unchunk(seen.events) } else { seen.events };
+        prop_assert_eq!(events, expected);
         let frames = parse_frames(&seen.output).unwrap();
         let last = frames.last().unwrap();
         prop_assert_eq!(last.opcode, OpCode::Close);
