@@ -21,6 +21,9 @@ impl Driver {
     /// The connection is over ([`Error`]): stop feeding this input; what is left to do is
     /// in [`poll_output`](Self::poll_output) (a close frame, an HTTP error response).
     /// [`Error::DecisionPending`] (local misuse) consumes nothing.
+    // Inlined down to the connection's common case (sockeye-proto's `recv/whole.rs`): a
+    // returned event that goes through memory costs a store-forwarding stall per message.
+    #[inline(always)]
     pub fn recv<'a>(&'a mut self, input: &'a mut [u8], now: Instant) -> Result<Recv<'a>, Error> {
         self.advance();
         #[cfg(feature = "tls")]
@@ -33,6 +36,7 @@ impl Driver {
 
 impl<'a> Core<'a> {
     /// Received bytes (decrypted ones under TLS) into the phase they belong to.
+    #[inline(always)]
     pub(crate) fn recv(self, input: &'a mut [u8], now: Instant) -> Result<Recv<'a>, Error> {
         match self.phase {
             Phase::Accepting(_) => self.recv_request(input, now),
@@ -49,6 +53,7 @@ impl<'a> Core<'a> {
     /// The open phase: frames through the connection state machine. The move to Closing,
     /// when the connection ends here, waits for the next `&mut` call (see
     /// `Driver::advance`): the event borrows the connection.
+    #[inline(always)]
     fn recv_frames(self, input: &'a mut [u8], now: Instant) -> Result<Recv<'a>, Error> {
         let Phase::Open(open) = self.phase else {
             return Err(Error::HandshakeEof);

@@ -133,6 +133,7 @@ impl Connection {
     /// [`Error::Protocol`] when the peer broke the protocol: the connection has failed,
     /// its close frame waits in [`poll_transmit`](Self::poll_transmit); stop feeding the
     /// rest of this input, write the output, and close TCP.
+    #[inline]
     pub fn recv<'a>(&'a mut self, input: &'a mut [u8], now: Instant) -> Result<Recv<'a>, Error> {
         recv::recv(&mut self.rx, &mut self.tx, input, now)
     }

@@ -248,8 +248,47 @@ fn fragments_allowed(config: &crate::Config, payload: u64) -> u64 {
     u64::from(config.fragment_allowance.max(1)).saturating_add(earned)
 }
 
-/// See [`Connection::recv`](crate::Connection::recv).
+/// See [`Connection::recv`](crate::Connection::recv). The common case (`whole.rs`) is
+/// inlined into the caller, so that its event needs no round trip through memory; the
+/// rest is [`recv_general`].
+#[inline(always)]
 pub(crate) fn recv<'a>(
+    rx: &'a mut Receiver,
+    tx: &'a mut Sender,
+    input: &'a mut [u8],
+    now: Instant,
+) -> Result<Recv<'a>, Error> {
+    if let Some(w) = whole::take(rx, tx, input)? {
+        let input: &'a [u8] = input;
+        let data = input.get(w.start..w.end).unwrap_or_default();
+        let event = match (w.kind, tx.config.streaming) {
+            // Streaming: the whole message is its own first and last chunk (its text was
+            // checked by `take`).
+            (kind, true) => Event::Chunk {
+                kind,
+                data,
+                first: true,
+                last: true,
+            },
+            (MessageKind::Text, false) => match simdutf8::basic::from_utf8(data) {
+                Ok(text) => Event::Text(text),
+                // §8.1: "MUST _Fail the WebSocket Connection_".
+                Err(_) => return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD)),
+            },
+            (MessageKind::Binary, false) => Event::Binary(data),
+        };
+        return Ok(Recv {
+            consumed: w.end,
+            event: Some(event),
+            sender: tx,
+        });
+    }
+    recv_general(rx, tx, input, now)
+}
+
+/// Every case: partial headers and payloads, fragments, control frames, the extension.
+#[inline(never)]
+fn recv_general<'a>(
     rx: &'a mut Receiver,
     tx: &'a mut Sender,
     input: &'a mut [u8],
@@ -274,8 +313,6 @@ pub(crate) fn recv<'a>(
     let parse_config = ParseConfig::new()
         .allowed_rsv(tx.extension().map_or(Rsv::NONE, |e| e.rsv()))
         .max_payload_len(tx.config.max_frame_payload);
-    // A frame over either limit goes the general way, which fails it.
-    let whole_limit = tx.config.max_frame_payload.min(tx.config.max_message_size);
     let len = input.len();
     let mut pos = 0;
     let pending = 'found: {
@@ -294,26 +331,6 @@ pub(crate) fn recv<'a>(
             if !rx.in_frame {
                 if pos == len {
                     break Pending::Nothing;
-                }
-                if rx.hdr_len == 0
-                    && rx.msg.is_none()
-                    && let Some(w) = whole::whole_frame(&input[pos..], tx.role, whole_limit)
-                {
-                    let start = pos + w.header_len;
-                    pos = start + w.payload_len;
-                    if let Some(key) = w.key {
-                        apply_mask(&mut input[start..pos], key, 0);
-                    }
-                    if !tx.config.streaming {
-                        // UTF-8 is checked when the event is built.
-                        break message(w.kind, Loc::Input(start, pos));
-                    }
-                    // Streaming: the whole message is its own first and last chunk.
-                    if w.kind == MessageKind::Text && !crate::utf8::is_utf8(&input[start..pos]) {
-                        // §8.1: "MUST _Fail the WebSocket Connection_".
-                        return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
-                    }
-                    break Pending::Chunk(w.kind, Loc::Input(start, pos), true, true);
                 }
                 let header = if rx.hdr_len == 0 {
                     match parse_header(&input[pos..], &parse_config) {

@@ -1,9 +1,11 @@
 //! The common case in one step: a whole, unfragmented, uncompressed data frame at the
 //! start of the input, with no frame or message in progress. What an echo, a chat or a
 //! ticker receives nearly every time, so it skips the general loop (`parse_header`'s
-//! general grammar, `start_frame`'s state, the assembly and streaming branches): about a
-//! third of the receive path's time for small messages (`cargo bench -p sockeye-benches
-//! --bench driver`, docs/performance.md).
+//! general grammar, `start_frame`'s state, the assembly and streaming branches), and it
+//! is inlined into the caller (the driver's `recv`, inlined in turn into the front end's
+//! read loop), so the event comes back in registers rather than through a stack copy the
+//! CPU stalls on. Together a fifth of the driver's echo path for 20-byte messages
+//! (`cargo bench -p sockeye-benches --bench driver`, docs/performance.md).
 //!
 //! It only ever says yes to a frame the general path would deliver as the same event
 //! from the input with no state left behind; anything else (a control frame, a fragment,
@@ -12,7 +14,65 @@
 //! (`tests/properties.rs`) feed random frame sequences in random pieces, so both ways
 //! meet the same expected events and close codes.
 
-use crate::{MessageKind, Role};
+use sockeye_frame::{CloseCode, apply_mask};
+
+use super::{Cleanup, Receiver, decode};
+use crate::{Error, MessageKind, Role, Sender, State, Violation};
+
+/// A whole message taken from the input: its kind and where its payload is, unmasked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Taken {
+    pub(super) kind: MessageKind,
+    pub(super) start: usize,
+    pub(super) end: usize,
+}
+
+/// The common case, when the connection is between frames with nothing to release or
+/// finish first: a whole frame at the start of `input` ([`whole_frame`]), unmasked in
+/// place; in streaming mode its text is checked here (§8.1), otherwise the caller checks
+/// it as it makes the `str`. `None` for anything else, untouched.
+///
+/// # Errors
+/// Streaming text that is not UTF-8: the connection has failed (1007).
+#[inline(always)]
+pub(super) fn take(
+    rx: &Receiver,
+    tx: &mut Sender,
+    input: &mut [u8],
+) -> Result<Option<Taken>, Error> {
+    if tx.state == State::Closed
+        || rx.cleanup != Cleanup::None
+        || rx.hdr_len != 0
+        || rx.in_frame
+        || rx.msg.is_some()
+        || decode::stalled(tx).is_some()
+    {
+        return Ok(None);
+    }
+    // A frame over either limit goes the general way, which fails it.
+    let max = tx.config.max_frame_payload.min(tx.config.max_message_size);
+    let Some(w) = whole_frame(input, tx.role, max) else {
+        return Ok(None);
+    };
+    tx.activity = true;
+    let start = w.header_len;
+    let end = start + w.payload_len;
+    let Some(payload) = input.get_mut(start..end) else {
+        return Ok(None); // cannot happen: `whole_frame` saw it all
+    };
+    if let Some(key) = w.key {
+        apply_mask(payload, key, 0);
+    }
+    if tx.config.streaming && w.kind == MessageKind::Text && !crate::utf8::is_utf8(payload) {
+        // §8.1: "MUST _Fail the WebSocket Connection_".
+        return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD));
+    }
+    Ok(Some(Taken {
+        kind: w.kind,
+        start,
+        end,
+    }))
+}
 
 /// Where the frame's parts are, relative to the start of the input given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
