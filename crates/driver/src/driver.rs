@@ -477,7 +477,19 @@ impl Driver {
 
     /// Brings the open connection's own frames into the output and, once it says TCP is
     /// to be closed, moves to Closing: `recv` cannot (its events borrow the connection).
+    #[inline]
     pub(crate) fn advance(&mut self) {
+        if let Phase::Open(open) = &self.phase
+            && (open.ws.has_pending_output() || open.ws.state() == sockeye_proto::State::Closed)
+        {
+            self.advance_open();
+        }
+        self.update_pressure();
+    }
+
+    /// The open connection produced frames of its own, or its close state says it may be
+    /// over (out of line: rare).
+    fn advance_open(&mut self) {
         if let Phase::Open(open) = &mut self.phase {
             // Only with something to write: an idle connection keeps no output box.
             if open.ws.has_pending_output() {
@@ -495,7 +507,6 @@ impl Driver {
                 }
             }
         }
-        self.update_pressure();
     }
 
     pub(crate) fn ends_mut(&mut self) -> &mut Ends {
@@ -513,6 +524,7 @@ impl Driver {
     }
 
     /// Back-pressure: pause over the high-water mark, resume at the low-water mark.
+    #[inline]
     fn update_pressure(&mut self) {
         let queued = self.queued();
         if queued > self.config.write_high_water {
