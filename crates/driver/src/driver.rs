@@ -480,7 +480,7 @@ impl Driver {
     #[inline]
     pub(crate) fn advance(&mut self) {
         if let Phase::Open(open) = &self.phase
-            && (open.ws.has_pending_output() || open.ws.state() == sockeye_proto::State::Closed)
+            && (open.ws.has_pending_output() || open.ws.state() == State::Closed)
         {
             self.advance_open();
         }
