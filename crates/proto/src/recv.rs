@@ -270,11 +270,7 @@ pub(crate) fn recv<'a>(
                 first: true,
                 last: true,
             },
-            (MessageKind::Text, false) => match simdutf8::basic::from_utf8(data) {
-                Ok(text) => Event::Text(text),
-                // §8.1: "MUST _Fail the WebSocket Connection_".
-                Err(_) => return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD)),
-            },
+            (MessageKind::Text, false) => Event::Text(text(tx, data)?),
             (MessageKind::Binary, false) => Event::Binary(data),
         };
         return Ok(Recv {
@@ -507,11 +503,7 @@ fn recv_general<'a>(
     };
     let event = match pending {
         Pending::Nothing => None,
-        Pending::Text(loc) => match simdutf8::basic::from_utf8(bytes(loc)) {
-            Ok(text) => Some(Event::Text(text)),
-            // §8.1: "MUST _Fail the WebSocket Connection_".
-            Err(_) => return Err(tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD)),
-        },
+        Pending::Text(loc) => Some(Event::Text(text(tx, bytes(loc))?)),
         Pending::Binary(loc) => Some(Event::Binary(bytes(loc))),
         Pending::Ping(loc) => Some(Event::Ping(bytes(loc))),
         Pending::Pong(loc) => Some(Event::Pong(bytes(loc))),
@@ -532,6 +524,13 @@ fn recv_general<'a>(
         event,
         sender: tx,
     })
+}
+
+/// A whole text message's bytes as a `str`, or the connection fails.
+fn text<'a>(tx: &mut Sender, bytes: &'a [u8]) -> Result<&'a str, Error> {
+    // §8.1: "MUST _Fail the WebSocket Connection_".
+    simdutf8::basic::from_utf8(bytes)
+        .map_err(|_| tx.fail(Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD))
 }
 
 fn message(kind: MessageKind, loc: Loc) -> Pending {

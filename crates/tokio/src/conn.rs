@@ -12,9 +12,11 @@
 //! 4.1.3, 5.15...).
 //!
 //! One step ([`Conn::poll_drive`]) does the first of: feed the stash's next message;
-//! otherwise write what the driver has (so replies to the whole of a read leave in one
-//! write, once it is processed), shut our side down when the driver asks, run the timer at
-//! [`Driver::poll_timeout`] on tokio's clock, read and feed while the driver wants input.
+//! after a read that filled the buffer, read again (up to [`MAX_READS_BEFORE_WRITE`]
+//! reads, while the socket has more); otherwise write what the driver has (so replies to
+//! the whole of those reads leave in one write, once they are processed), shut our side
+//! down when the driver asks, run the timer at [`Driver::poll_timeout`] on tokio's clock,
+//! read and feed while the driver wants input.
 //! No protocol decision is made here: bytes in and out of the driver, and its events
 //! turned into owned [`Message`]s.
 //!

@@ -76,19 +76,19 @@ pub(super) fn take(
 
 /// Where the frame's parts are, relative to the start of the input given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Whole {
-    pub(super) kind: MessageKind,
+struct Whole {
+    kind: MessageKind,
     /// Header bytes (2, 4, 6 or 8).
-    pub(super) header_len: usize,
-    pub(super) payload_len: usize,
-    pub(super) key: Option<[u8; 4]>,
+    header_len: usize,
+    payload_len: usize,
+    key: Option<[u8; 4]>,
 }
 
 /// A frame with FIN set, no RSV bit, opcode text or binary, the mask bit the role needs
 /// (§5.1), a 7- or minimal 16-bit length (§5.2) of at most `max` bytes, and all of it in
 /// `input`.
 #[inline]
-pub(super) fn whole_frame(input: &[u8], role: Role, max: u64) -> Option<Whole> {
+fn whole_frame(input: &[u8], role: Role, max: u64) -> Option<Whole> {
     let [b0, b1, rest @ ..] = input else {
         return None;
     };
